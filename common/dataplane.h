@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * dataplane.h - one connection's data plane: NetBIOS frames in, SMB2 PDUs
+ * to the control side one at a time, responses out.
+ *
+ * It owns every byte on the wire: framing, the credit window, signature
+ * verification and signing, the 3.1.1 preauth hash over NEGOTIATE and
+ * SESSION_SETUP, and compound splitting/joining. The control side
+ * (dittofsd's handlers, in-process in user mode or over netlink in kernel
+ * mode) answers each request PDU with one response PDU.
+ */
+#ifndef DITTOFS_DATAPLANE_H
+#define DITTOFS_DATAPLANE_H
+
+#include "compat.h"
+#include "credits.h"
+#include "signing.h"
+#include "preauth.h"
+
+#define DFS_NB_HDR_SIZE 4
+/* NetBIOS session message type; keepalives (0x85) are consumed silently */
+#define DFS_NB_SESSION_MESSAGE 0x00
+#define DFS_NB_KEEPALIVE 0x85
+
+/* What the data plane knows of a session; embedded in the control's. */
+struct dfs_dp_session {
+	u64 id;
+	struct dfs_sign_key sign;	/* alg -1 until keys are installed */
+	bool signing_required;		/* Session.SigningRequired */
+	bool setup_in_progress;		/* preauth below is live */
+	u8 preauth[DFS_PREAUTH_HASH_SIZE];
+};
+
+struct dfs_dp_conn;
+
+/* One request PDU as handed to the control side. */
+struct dfs_pdu_in {
+	const u8 *buf;		/* SMB2 header of this request */
+	u32 len;		/* header + body, up to NextCommand or frame end */
+	u64 session_id;		/* inherited from the previous PDU if related */
+	u32 tree_id;		/* likewise */
+	bool related;		/* SMB2_FLAGS_RELATED_OPERATIONS, not first */
+	bool first;		/* first PDU of its frame */
+	u32 prev_status;	/* status of the previous PDU in this compound */
+	bool signed_ok;		/* carried a signature that verified */
+	bool encrypted;		/* arrived inside a transform header */
+	/* SESSION_SETUP on 3.1.1: hash including this request, else NULL */
+	const u8 *preauth;
+};
+
+/* The control side's answer. */
+struct dfs_pdu_out {
+	u8 *buf;		/* where to write the response header + body */
+	u32 cap;		/* bytes available at buf */
+	u32 len;		/* bytes written (>= 64 + body) */
+	/* sign with this session's key even if the request was unsigned */
+	struct dfs_dp_session *sign_with;
+	bool drop;		/* end the connection after sending */
+	bool no_response;	/* nothing to send for this PDU (e.g. CANCEL) */
+};
+
+struct dfs_dp_ops {
+	/* Find a session of this connection by id; NULL if none. */
+	struct dfs_dp_session *(*session_lookup)(void *ctl, u64 id);
+	/* Handle one request; 0, or -errno to drop the connection. */
+	int (*handle_pdu)(void *ctl, const struct dfs_pdu_in *in,
+			  struct dfs_pdu_out *out);
+	/* Log a protocol violation that ends the connection. */
+	void (*log)(void *ctl, const char *why);
+};
+
+struct dfs_dp_conn {
+	const struct dfs_crypto_ops *crypto;
+	const struct dfs_dp_ops *ops;
+	void *ctl;			/* the control side's connection */
+	struct dfs_credits credits;
+	u16 dialect;			/* set by the control side on NEGOTIATE */
+	u32 max_frame;			/* largest NetBIOS payload accepted */
+	u8 preauth[DFS_PREAUTH_HASH_SIZE];	/* Connection.PreauthIntegrityHashValue */
+};
+
+void dfs_dp_conn_init(struct dfs_dp_conn *c, const struct dfs_crypto_ops *crypto,
+		      const struct dfs_dp_ops *ops, void *ctl, u32 max_frame);
+
+/*
+ * How long is the frame at the start of buf? Returns 0 and sets *frame_len
+ * (payload bytes after the 4-byte header) when the header is complete,
+ * -EAGAIN when fewer than 4 bytes are there, -EMSGSIZE/-EPROTO when the
+ * header is bad (too long, not a session message or keepalive).
+ */
+int dfs_nb_frame_len(const struct dfs_dp_conn *c, const u8 *buf, size_t avail,
+		     u32 *frame_len, u8 *type);
+
+/*
+ * Process one complete frame payload (after the NetBIOS header). Writes
+ * the NetBIOS-framed response(s) to out (capacity cap) and sets *out_len
+ * (0 when nothing is to be sent). Returns 0, or -errno when the connection
+ * must be dropped (after sending *out_len bytes, if any).
+ */
+int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
+		 u32 *out_len);
+
+/* Helpers for the control side to build responses. */
+
+/* Write the response header for request req at rsp (Status and fields copied). */
+void dfs_smb2_rsp_hdr(u8 *rsp, const u8 *req, u32 status);
+
+/*
+ * Write an error response (header + 9-byte error body) for req; returns
+ * its length (73), or 0 if cap is too small.
+ */
+u32 dfs_smb2_error_rsp(u8 *rsp, u32 cap, const u8 *req, u32 status);
+
+#endif /* DITTOFS_DATAPLANE_H */

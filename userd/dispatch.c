@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dispatch.c - the control side's entry point for one request PDU.
+ *
+ * The data plane has already checked framing, credits and signatures. Here
+ * we check protocol state (negotiated? session? tree?), call the command's
+ * handler and wrap its body in a response header.
+ */
+#include <stdlib.h>
+
+#include "userd/server.h"
+#include "userd/log.h"
+
+/* Per-command needs, MS-SMB2 3.3.5.2.9 (session) and 3.3.5.2.11 (tree) */
+enum { NEED_SESSION = 1, NEED_TREE = 2 };
+
+struct command {
+	dfs_handler_fn fn;
+	u16 needs;
+	const char *name;
+};
+
+static const struct command commands[SMB2_NR_COMMANDS] = {
+	[SMB2_NEGOTIATE] = { smb2_negotiate, 0, "NEGOTIATE" },
+	[SMB2_SESSION_SETUP] = { smb2_session_setup, 0, "SESSION_SETUP" },
+	[SMB2_LOGOFF] = { smb2_logoff, NEED_SESSION, "LOGOFF" },
+	[SMB2_TREE_CONNECT] = { smb2_tree_connect, NEED_SESSION, "TREE_CONNECT" },
+	[SMB2_TREE_DISCONNECT] = { smb2_tree_disconnect, NEED_SESSION | NEED_TREE, "TREE_DISCONNECT" },
+	[SMB2_CREATE] = { smb2_create, NEED_SESSION | NEED_TREE, "CREATE" },
+	[SMB2_CLOSE] = { smb2_close, NEED_SESSION | NEED_TREE, "CLOSE" },
+	[SMB2_FLUSH] = { smb2_flush, NEED_SESSION | NEED_TREE, "FLUSH" },
+	[SMB2_READ] = { smb2_read, NEED_SESSION | NEED_TREE, "READ" },
+	[SMB2_WRITE] = { smb2_write, NEED_SESSION | NEED_TREE, "WRITE" },
+	[SMB2_LOCK] = { NULL, NEED_SESSION | NEED_TREE, "LOCK" },
+	[SMB2_IOCTL] = { smb2_ioctl, NEED_SESSION | NEED_TREE, "IOCTL" },
+	[SMB2_CANCEL] = { NULL, 0, "CANCEL" },
+	[SMB2_ECHO] = { smb2_echo, 0, "ECHO" },
+	[SMB2_QUERY_DIRECTORY] = { smb2_query_directory, NEED_SESSION | NEED_TREE, "QUERY_DIRECTORY" },
+	[SMB2_CHANGE_NOTIFY] = { NULL, NEED_SESSION | NEED_TREE, "CHANGE_NOTIFY" },
+	[SMB2_QUERY_INFO] = { smb2_query_info, NEED_SESSION | NEED_TREE, "QUERY_INFO" },
+	[SMB2_SET_INFO] = { smb2_set_info, NEED_SESSION | NEED_TREE, "SET_INFO" },
+	[SMB2_OPLOCK_BREAK] = { NULL, NEED_SESSION | NEED_TREE, "OPLOCK_BREAK" },
+};
+
+static bool is_error(u32 status)
+{
+	return (status >> 30) == 3;
+}
+
+/* Find the session and tree this request runs in; a status if they are missing. */
+static u32 resolve_context(struct dfs_req *r, u16 needs)
+{
+	if (!(needs & NEED_SESSION))
+		return STATUS_SUCCESS;
+	r->sess = dfs_session_find(r->conn, r->in->session_id);
+	if (!r->sess || r->sess->state == DFS_SESS_IN_PROGRESS)
+		return STATUS_USER_SESSION_DELETED;
+	if (r->sess->state == DFS_SESS_EXPIRED)
+		return STATUS_NETWORK_SESSION_EXPIRED;
+	if (!(needs & NEED_TREE))
+		return STATUS_SUCCESS;
+	r->tree = dfs_tree_find(r->sess, r->in->tree_id);
+	if (!r->tree)
+		return STATUS_NETWORK_NAME_DELETED;
+	return STATUS_SUCCESS;
+}
+
+/* Requests before NEGOTIATE, or a second NEGOTIATE, end the connection. */
+static bool out_of_order(struct dfs_conn *c, u16 cmd)
+{
+	if (cmd == SMB2_NEGOTIATE)
+		return c->negotiated;
+	return !c->negotiated;
+}
+
+static void finish(struct dfs_req *r, u32 status)
+{
+	struct dfs_pdu_out *o = r->out;
+
+	if (r->rsp_len == 0 && status != STATUS_SUCCESS) {
+		o->len = dfs_smb2_error_rsp(r->rsp, o->cap, r->hdr, status);
+	} else {
+		dfs_smb2_rsp_hdr(r->rsp, r->hdr, status);
+		o->len = SMB2_HDR_SIZE + r->rsp_len;
+	}
+	dfs_put_le64(r->rsp + SMB2_HDR_SESSION_ID, r->rsp_session_id);
+	if (!(dfs_get_le32(r->hdr + SMB2_HDR_FLAGS) & SMB2_FLAGS_ASYNC_COMMAND))
+		dfs_put_le32(r->rsp + SMB2_HDR_TREE_ID, r->rsp_tree_id);
+}
+
+static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
+		      struct dfs_pdu_out *out)
+{
+	struct dfs_conn *c = ctl;
+	struct dfs_req r = { 0 };
+	const struct command *cmd;
+	u32 status;
+
+	if (dfs_get_le32(in->buf) == SMB1_PROTO_ID)
+		return dfs_smb1_negotiate(c, in, out);
+	if (out->cap < SMB2_HDR_SIZE + 9)
+		return -ENOSPC;
+	if (in->first)
+		c->compound_fid[0] = c->compound_fid[1] = ~0ull;
+
+	r.srv = c->srv;
+	r.conn = c;
+	r.in = in;
+	r.out = out;
+	r.hdr = in->buf;
+	r.body = in->buf + SMB2_HDR_SIZE;
+	r.body_len = in->len - SMB2_HDR_SIZE;
+	r.command = dfs_get_le16(r.hdr + SMB2_HDR_COMMAND);
+	r.credit_charge = dfs_get_le16(r.hdr + SMB2_HDR_CREDIT_CHARGE);
+	r.message_id = dfs_get_le64(r.hdr + SMB2_HDR_MESSAGE_ID);
+	r.flags = dfs_get_le32(r.hdr + SMB2_HDR_FLAGS);
+	r.rsp = out->buf;
+	r.rsp_body = out->buf + SMB2_HDR_SIZE;
+	r.rsp_cap = out->cap - SMB2_HDR_SIZE;
+	r.rsp_session_id = in->session_id;
+	r.rsp_tree_id = in->tree_id;
+	r.compound_fid = c->compound_fid;
+
+	if (r.command == SMB2_CANCEL) {
+		/* nothing runs asynchronously yet, so there is nothing to cancel */
+		out->no_response = true;
+		return 0;
+	}
+	if (out_of_order(c, r.command)) {
+		log_info("%s: %s %s negotiation, closing", c->peer,
+			 r.command == SMB2_NEGOTIATE ? "second NEGOTIATE after" : "request before",
+			 c->negotiated ? "completed" : "any");
+		return -EPROTO;
+	}
+	cmd = r.command < SMB2_NR_COMMANDS ? &commands[r.command] : NULL;
+	if (!cmd) {
+		status = STATUS_INVALID_PARAMETER;
+	} else if (in->related && is_error(in->prev_status)) {
+		/* a failed request fails the related ones after it (3.3.5.2.7.2) */
+		status = in->prev_status;
+	} else if (!in->first && !in->related &&
+		   (r.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
+		status = STATUS_INVALID_PARAMETER;
+	} else if (in->first && (r.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
+		status = STATUS_INVALID_PARAMETER;
+	} else {
+		status = resolve_context(&r, cmd->needs);
+		if (status == STATUS_SUCCESS)
+			status = cmd->fn ? cmd->fn(&r) : STATUS_NOT_SUPPORTED;
+	}
+	if (cmd)
+		log_debug("%s: %s mid %llu -> 0x%08x", c->peer, cmd->name,
+			  (unsigned long long)r.message_id, status);
+	finish(&r, status);
+	return 0;
+}
+
+static struct dfs_dp_session *session_lookup(void *ctl, u64 id)
+{
+	struct dfs_session *s = dfs_session_find_any(ctl, id);
+
+	return s ? &s->dp : NULL;
+}
+
+static void dp_log(void *ctl, const char *why)
+{
+	struct dfs_conn *c = ctl;
+
+	log_info("%s: %s, closing", c->peer, why);
+}
+
+const struct dfs_dp_ops dfs_user_dp_ops = {
+	.session_lookup = session_lookup,
+	.handle_pdu = handle_pdu,
+	.log = dp_log,
+};

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * loop_uring.c - user mode transport on one io_uring.
+ *
+ * Each connection has at most one operation in flight, a recv or a send,
+ * so a completion can free the connection without racing another one.
+ * Frames are processed as soon as they are complete; while a response is
+ * being sent no new frame is processed, which is also our back-pressure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <liburing.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "userd/loop.h"
+#include "userd/log.h"
+
+enum { OP_ACCEPT = 0, OP_RECV = 1, OP_SEND = 2, OP_MASK = 3 };
+
+static volatile sig_atomic_t stop_requested;
+
+struct loop {
+	struct io_uring ring;
+	struct dfs_server *srv;
+	int lfd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int dfs_listen(const char *addr, uint16_t port)
+{
+	struct addrinfo hints = { 0 }, *ai;
+	char service[8];
+	int fd, one = 1, rc;
+
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(service, sizeof(service), "%u", port);
+	rc = getaddrinfo(addr, service, &hints, &ai);
+	if (rc) {
+		log_err("listen address '%s': %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128)) {
+		log_err("cannot listen on %s port %u: %s%s", addr, port,
+			strerror(errno),
+			errno == EADDRINUSE ? " (another server uses it: stop it or set 'port')" :
+			errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static struct io_uring_sqe *get_sqe(struct loop *l)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+
+	if (!sqe) {
+		io_uring_submit(&l->ring);
+		sqe = io_uring_get_sqe(&l->ring);
+	}
+	return sqe;
+}
+
+static void arm_accept(struct loop *l)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	l->peer_len = sizeof(l->peer);
+	io_uring_prep_accept(sqe, l->lfd, (struct sockaddr *)&l->peer,
+			     &l->peer_len, SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, OP_ACCEPT);
+}
+
+static void arm_recv(struct loop *l, struct dfs_conn *c)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_RECV);
+}
+
+static void arm_send(struct loop *l, struct dfs_conn *c)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	io_uring_prep_send(sqe, c->fd, c->out + c->out_sent,
+			   c->out_len - c->out_sent, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_SEND);
+}
+
+/* Make room for a whole frame of `need` bytes; frames are bounded by max_frame. */
+static int grow_in(struct dfs_conn *c, size_t need)
+{
+	u8 *p;
+
+	if (need <= c->in_cap)
+		return 0;
+	p = realloc(c->in, need);
+	if (!p)
+		return -1;
+	c->in = p;
+	c->in_cap = need;
+	return 0;
+}
+
+static void consume_in(struct dfs_conn *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
+/*
+ * Run every complete frame in the input buffer. Returns 1 when a send was
+ * armed, 0 when more input is needed (recv armed), -1 to close.
+ */
+static int process_input(struct loop *l, struct dfs_conn *c)
+{
+	for (;;) {
+		u32 flen, olen = 0;
+		u8 type;
+		int ret = dfs_nb_frame_len(&c->dp, c->in, c->in_len, &flen, &type);
+
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0) {
+			log_info("%s: bad frame header (%s), closing", c->peer,
+				 ret == -EMSGSIZE ? "too long" : "not a session message");
+			return -1;
+		}
+		if (c->in_len < DFS_NB_HDR_SIZE + (size_t)flen) {
+			if (grow_in(c, DFS_NB_HDR_SIZE + (size_t)flen))
+				return -1;
+			break;
+		}
+		if (type == DFS_NB_KEEPALIVE) {
+			consume_in(c, DFS_NB_HDR_SIZE);
+			continue;
+		}
+		ret = dfs_dp_frame(&c->dp, c->in + DFS_NB_HDR_SIZE, flen, c->out,
+				   c->out_cap, &olen);
+		consume_in(c, DFS_NB_HDR_SIZE + (size_t)flen);
+		dfs_session_reap(c);
+		if (olen) {
+			c->out_len = olen;
+			c->out_sent = 0;
+			c->closing = ret < 0;
+			arm_send(l, c);
+			return 1;
+		}
+		if (ret < 0)
+			return -1;
+	}
+	if (c->in_len == c->in_cap && grow_in(c, c->in_cap * 2))
+		return -1;
+	arm_recv(l, c);
+	return 0;
+}
+
+static void on_accept(struct loop *l, int res)
+{
+	char host[INET6_ADDRSTRLEN], peer[64];
+	struct dfs_conn *c;
+	int one = 1;
+
+	arm_accept(l);
+	if (res < 0) {
+		log_err("accept: %s", strerror(-res));
+		return;
+	}
+	if (getnameinfo((struct sockaddr *)&l->peer, l->peer_len, host,
+			sizeof(host), NULL, 0, NI_NUMERICHOST))
+		snprintf(host, sizeof(host), "?");
+	snprintf(peer, sizeof(peer), "%s:%u", host,
+		 ntohs(((struct sockaddr_in *)&l->peer)->sin_port));
+	setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = dfs_conn_new(l->srv, res, peer);
+	if (!c) {
+		log_err("%s: out of memory for a new connection", peer);
+		close(res);
+		return;
+	}
+	log_verbose("%s: connected", peer);
+	arm_recv(l, c);
+}
+
+static void on_recv(struct loop *l, struct dfs_conn *c, int res)
+{
+	if (res <= 0) {
+		if (res < 0)
+			log_verbose("%s: recv: %s", c->peer, strerror(-res));
+		dfs_conn_free(c);
+		return;
+	}
+	c->in_len += (size_t)res;
+	if (process_input(l, c) < 0)
+		dfs_conn_free(c);
+}
+
+static void on_send(struct loop *l, struct dfs_conn *c, int res)
+{
+	if (res < 0) {
+		log_verbose("%s: send: %s", c->peer, strerror(-res));
+		dfs_conn_free(c);
+		return;
+	}
+	c->out_sent += (u32)res;
+	if (c->out_sent < c->out_len) {
+		arm_send(l, c);
+		return;
+	}
+	if (c->closing || process_input(l, c) < 0)
+		dfs_conn_free(c);
+}
+
+static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
+{
+	uint64_t data = io_uring_cqe_get_data64(cqe);
+	struct dfs_conn *c = (struct dfs_conn *)(uintptr_t)(data & ~(uint64_t)OP_MASK);
+
+	switch (data & OP_MASK) {
+	case OP_ACCEPT:
+		on_accept(l, cqe->res);
+		break;
+	case OP_RECV:
+		on_recv(l, c, cqe->res);
+		break;
+	case OP_SEND:
+		on_send(l, c, cqe->res);
+		break;
+	}
+}
+
+int dfs_loop_run(struct dfs_server *srv, int listen_fd)
+{
+	struct sigaction sa = { 0 };
+	struct loop l = { 0 };
+	int rc;
+
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = io_uring_queue_init(256, &l.ring, 0);
+	if (rc) {
+		log_err("io_uring_queue_init: %s (is io_uring disabled by sysctl or seccomp?)",
+			strerror(-rc));
+		return -1;
+	}
+	l.srv = srv;
+	l.lfd = listen_fd;
+	arm_accept(&l);
+	while (!stop_requested) {
+		struct io_uring_cqe *cqe;
+
+		io_uring_submit(&l.ring);
+		rc = io_uring_wait_cqe(&l.ring, &cqe);
+		if (rc == -EINTR)
+			continue;
+		if (rc) {
+			log_err("io_uring_wait_cqe: %s", strerror(-rc));
+			break;
+		}
+		dispatch_cqe(&l, cqe);
+		io_uring_cqe_seen(&l.ring, cqe);
+	}
+	log_info("stopping");
+	while (srv->conns)
+		dfs_conn_free(srv->conns);
+	io_uring_queue_exit(&l.ring);
+	return stop_requested ? 0 : -1;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * server.h - dittofsd's control-side objects: server, connection, session,
+ * tree connect and open, and the request context every command handler
+ * receives. One handler file per command family (smb2_*.c) uses these.
+ */
+#ifndef DITTOFSD_SERVER_H
+#define DITTOFSD_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/compat.h"
+#include "common/smb2_proto.h"
+#include "common/dataplane.h"
+
+struct dfs_config;
+struct dfs_share_cfg;
+struct dfs_userdb;
+struct dfs_auth_cfg;
+
+/* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
+#define DFS_MAX_IO (8u * 1024 * 1024)
+/* Largest NetBIOS frame we accept: one max WRITE plus headers */
+#define DFS_MAX_FRAME (DFS_MAX_IO + 64 * 1024)
+
+struct dfs_server {
+	struct dfs_config *cfg;
+	struct dfs_userdb *users;
+	const struct dfs_auth_cfg *auth;	/* SESSION_SETUP's view of users and names */
+	const struct dfs_crypto_ops *crypto;
+	u8 server_guid[16];
+	u64 start_filetime;
+	struct dfs_conn *conns;		/* all live connections */
+	struct dfs_open **opens;	/* open table indexed by volatile id slot */
+	u32 opens_cap;
+	u32 open_gen;			/* makes volatile ids unguessable-ish and unique */
+};
+
+enum dfs_session_state {
+	DFS_SESS_IN_PROGRESS,
+	DFS_SESS_VALID,
+	DFS_SESS_EXPIRED,
+};
+
+struct dfs_session {
+	struct dfs_dp_session dp;	/* id, signing key, preauth: data plane view */
+	struct dfs_conn *conn;
+	struct dfs_session *next;
+	enum dfs_session_state state;
+	bool dead;			/* logged off or failed: freed between frames,
+					 * since the data plane may still hold it */
+	bool guest;
+	bool anonymous;
+	char user[128];			/* UTF-8 account name */
+	char domain[128];
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	u8 session_key[16];		/* NTLMSSP ExportedSessionKey */
+	u8 signing_key[16];
+	void *auth;			/* mechanism state while IN_PROGRESS */
+	struct dfs_tree *trees;
+	u32 next_tree_id;
+};
+
+struct dfs_tree {
+	u32 id;
+	struct dfs_session *sess;
+	struct dfs_tree *next;
+	const struct dfs_share_cfg *share;	/* NULL for IPC$ */
+	bool ipc;
+	bool read_only;
+	int root_fd;			/* O_PATH|O_DIRECTORY of the share root */
+	u32 maximal_access;
+};
+
+struct dfs_open {
+	u64 persistent_id;
+	u64 volatile_id;
+	struct dfs_tree *tree;
+	struct dfs_session *sess;
+	int fd;				/* O_RDONLY/O_RDWR, or O_PATH for dirs/pipes */
+	char *path;			/* share-relative, '/'-separated, "" = root */
+	bool is_dir;
+	u32 access;			/* granted access mask */
+	u32 share_access;
+	u32 create_options;
+	bool delete_on_close;
+	void *dir;			/* QUERY_DIRECTORY state (smb2_dir.c) */
+	u64 position;			/* FilePositionInformation */
+};
+
+struct dfs_conn {
+	struct dfs_server *srv;
+	struct dfs_conn *next;
+	struct dfs_dp_conn dp;		/* the data plane of this connection */
+	int fd;
+	char peer[64];			/* "addr:port" for logs */
+	bool negotiated;
+	u16 dialect;
+	u16 client_security_mode;
+	u32 client_caps;
+	u32 server_caps;
+	u8 client_guid[16];
+	u16 client_dialects[16];	/* for VALIDATE_NEGOTIATE_INFO */
+	u16 n_client_dialects;
+	u16 sign_alg;			/* enum dfs_mac_alg chosen for 3.x */
+	u16 cipher;			/* 0 until encryption exists */
+	bool signing_required;		/* server or client demanded signing */
+	struct dfs_session *sessions;
+	/* dataplane I/O buffers (loop_uring.c) */
+	u8 *in;
+	size_t in_len, in_cap;
+	u8 *out;
+	u32 out_cap;
+	u32 out_len;			/* bytes of out to send */
+	u32 out_sent;			/* bytes of out already sent */
+	bool closing;			/* drop once out is sent */
+	u64 compound_fid[2];		/* FileId a related compound inherits */
+};
+
+/*
+ * The context of one request PDU, as dispatch.c hands it to a command
+ * handler. The handler reads req/body, writes its response body at
+ * rsp_body (at most rsp_cap bytes) and returns an NTSTATUS; dispatch
+ * builds the header and, for error statuses, the error body.
+ */
+struct dfs_req {
+	struct dfs_server *srv;
+	struct dfs_conn *conn;
+	const struct dfs_pdu_in *in;
+	const u8 *hdr;			/* request SMB2 header */
+	const u8 *body;			/* after the header */
+	u32 body_len;
+	u16 command;
+	u16 credit_charge;
+	u64 message_id;
+	u32 flags;
+	struct dfs_session *sess;	/* NULL for NEGOTIATE/first SESSION_SETUP */
+	struct dfs_tree *tree;		/* NULL for commands without a tree */
+	u8 *rsp;			/* response SMB2 header (dispatch fills) */
+	u8 *rsp_body;			/* rsp + 64 */
+	u32 rsp_cap;			/* room at rsp_body */
+	u32 rsp_len;			/* body bytes written by the handler */
+	/* handlers may override the response header's ids */
+	u64 rsp_session_id;
+	u32 rsp_tree_id;
+	/* related compounds: FileId inherited from the previous CREATE */
+	u64 *compound_fid;		/* [0]=persistent, [1]=volatile */
+	struct dfs_pdu_out *out;
+};
+
+typedef u32 (*dfs_handler_fn)(struct dfs_req *r);
+
+/* Handlers, one file per command family */
+u32 smb2_negotiate(struct dfs_req *r);		/* smb2_negotiate.c */
+u32 smb2_session_setup(struct dfs_req *r);	/* smb2_session.c */
+u32 smb2_logoff(struct dfs_req *r);		/* smb2_session.c */
+u32 smb2_tree_connect(struct dfs_req *r);	/* smb2_tree.c */
+u32 smb2_tree_disconnect(struct dfs_req *r);	/* smb2_tree.c */
+u32 smb2_create(struct dfs_req *r);		/* smb2_create.c */
+u32 smb2_close(struct dfs_req *r);		/* smb2_create.c */
+u32 smb2_flush(struct dfs_req *r);		/* smb2_rw.c */
+u32 smb2_read(struct dfs_req *r);		/* smb2_rw.c */
+u32 smb2_write(struct dfs_req *r);		/* smb2_rw.c */
+u32 smb2_ioctl(struct dfs_req *r);		/* smb2_ioctl.c */
+u32 smb2_echo(struct dfs_req *r);		/* smb2_misc.c */
+u32 smb2_query_directory(struct dfs_req *r);	/* smb2_dir.c */
+u32 smb2_query_info(struct dfs_req *r);		/* smb2_info.c */
+u32 smb2_set_info(struct dfs_req *r);		/* smb2_info.c */
+
+/* Open table (open_table.c) */
+struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);
+/* Resolve a request's FileId, honouring the related-compound 0xFF..FF id. */
+struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
+void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);
+/* Close every open of a tree / session (tree disconnect, logoff). */
+void dfs_open_close_tree(struct dfs_server *srv, struct dfs_tree *t);
+
+/* Sessions and trees (smb2_session.c, smb2_tree.c) */
+/* A live session by id (not one that has logged off); NULL if none. */
+struct dfs_session *dfs_session_find(struct dfs_conn *c, u64 id);
+/* Any session by id, including one whose LOGOFF response is being sent. */
+struct dfs_session *dfs_session_find_any(struct dfs_conn *c, u64 id);
+void dfs_session_destroy(struct dfs_session *s);
+/* Free the dead sessions; called between frames. */
+void dfs_session_reap(struct dfs_conn *c);
+struct dfs_tree *dfs_tree_find(struct dfs_session *s, u32 id);
+void dfs_tree_destroy(struct dfs_tree *t);
+
+/* Connection lifetime (conn.c) */
+struct dfs_conn *dfs_conn_new(struct dfs_server *srv, int fd, const char *peer);
+void dfs_conn_free(struct dfs_conn *c);
+
+/* dispatch.c: the dfs_dp_ops the data plane calls in user mode */
+extern const struct dfs_dp_ops dfs_user_dp_ops;
+
+/* An SMB1 multi-protocol NEGOTIATE, answered in SMB2 (smb2_negotiate.c) */
+int dfs_smb1_negotiate(struct dfs_conn *c, const struct dfs_pdu_in *in,
+		       struct dfs_pdu_out *out);
+
+/* The SecurityMode the server advertises on this connection (smb2_negotiate.c) */
+u16 dfs_server_security_mode(const struct dfs_conn *c);
+
+/* Current time as a Windows FILETIME (100 ns since 1601) */
+u64 dfs_filetime_now(void);
+u64 dfs_timespec_to_filetime(long sec, long nsec);	/* time.c */
+
+#endif /* DITTOFSD_SERVER_H */

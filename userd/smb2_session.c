@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smb2_session.c - SESSION_SETUP and LOGOFF (MS-SMB2 3.3.5.5, 3.3.5.6):
+ * session objects, the authentication exchange, and key installation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "userd/server.h"
+#include "userd/auth/auth.h"
+#include "userd/crypto_openssl.h"
+#include "userd/kdf.h"
+#include "userd/log.h"
+
+#define SETUP_REQ_FIXED 24
+#define SETUP_RSP_FIXED 8
+
+static struct dfs_session *find(struct dfs_conn *c, u64 id, bool any)
+{
+	struct dfs_session *s;
+
+	if (!id)
+		return NULL;
+	for (s = c->sessions; s; s = s->next)
+		if (s->dp.id == id && (any || !s->dead))
+			return s;
+	return NULL;
+}
+
+struct dfs_session *dfs_session_find(struct dfs_conn *c, u64 id)
+{
+	return find(c, id, false);
+}
+
+struct dfs_session *dfs_session_find_any(struct dfs_conn *c, u64 id)
+{
+	return find(c, id, true);
+}
+
+static void close_trees(struct dfs_session *s)
+{
+	while (s->trees)
+		dfs_tree_destroy(s->trees);
+}
+
+void dfs_session_destroy(struct dfs_session *s)
+{
+	struct dfs_session **pp;
+
+	close_trees(s);
+	for (pp = &s->conn->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	if (s->dp.sign.key)
+		s->conn->srv->crypto->mac_key_free(s->dp.sign.key);
+	dfs_auth_free(s->auth);
+	/* keys must not linger in freed memory */
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+void dfs_session_reap(struct dfs_conn *c)
+{
+	struct dfs_session *s = c->sessions, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		if (s->dead)
+			dfs_session_destroy(s);
+	}
+}
+
+/* A new session with a random, unused, non-zero id. */
+static struct dfs_session *session_new(struct dfs_conn *c)
+{
+	struct dfs_session *s = calloc(1, sizeof(*s));
+	u64 id;
+
+	if (!s)
+		return NULL;
+	do {
+		if (dfs_random(&id, sizeof(id))) {
+			free(s);
+			return NULL;
+		}
+	} while (id == 0 || id == ~0ull || dfs_session_find_any(c, id));
+	s->dp.id = id;
+	s->dp.sign.alg = -1;
+	s->conn = c;
+	s->state = DFS_SESS_IN_PROGRESS;
+	s->next_tree_id = 1;
+	s->next = c->sessions;
+	c->sessions = s;
+	return s;
+}
+
+/* Derive and install the signing key (MS-SMB2 3.3.5.5.3). */
+static int install_keys(struct dfs_session *s, const u8 *preauth)
+{
+	struct dfs_conn *c = s->conn;
+	const struct dfs_crypto_ops *ops = c->srv->crypto;
+	struct dfs_smb3_keys keys;
+	int alg;
+
+	if (c->dialect >= SMB2_DIALECT_300) {
+		if (dfs_smb3_derive_keys(c->dialect, s->session_key, preauth, 16, &keys))
+			return -1;
+		memcpy(s->signing_key, keys.signing, 16);
+		explicit_bzero(&keys, sizeof(keys));
+		alg = c->sign_alg;
+	} else {
+		memcpy(s->signing_key, s->session_key, 16);
+		alg = DFS_MAC_HMAC_SHA256;
+	}
+	s->dp.sign.key = ops->mac_key_new(alg, s->signing_key, 16);
+	if (!s->dp.sign.key)
+		return -1;
+	s->dp.sign.alg = alg;
+	s->dp.signing_required = c->signing_required;
+	return 0;
+}
+
+static void take_identity(struct dfs_session *s, const struct dfs_auth_result *res)
+{
+	s->anonymous = res->anonymous;
+	s->guest = res->guest;
+	snprintf(s->user, sizeof(s->user), "%s", res->user);
+	snprintf(s->domain, sizeof(s->domain), "%s", res->domain);
+	s->uid = res->uid;
+	s->gid = res->gid;
+	s->groups[0] = res->gid;
+	s->ngroups = 1;
+}
+
+/* The authentication finished: the session becomes valid. */
+static u32 setup_done(struct dfs_req *r, struct dfs_session *s,
+		      const struct dfs_auth_result *res, bool reauth)
+{
+	u16 flags = 0;
+
+	if (reauth) {
+		/* re-authentication refreshes identity, never keys (3.3.5.5.3) */
+		take_identity(s, res);
+		return STATUS_SUCCESS;
+	}
+	take_identity(s, res);
+	if (res->have_key && !res->anonymous && !res->guest) {
+		memcpy(s->session_key, res->session_key, 16);
+		if (install_keys(s, r->in->preauth))
+			return STATUS_INTERNAL_ERROR;
+		if (r->conn->dialect == SMB2_DIALECT_311 || s->dp.signing_required)
+			r->out->sign_with = &s->dp;
+	}
+	if (res->anonymous)
+		flags |= SMB2_SESSION_FLAG_IS_NULL;
+	else if (res->guest)
+		flags |= SMB2_SESSION_FLAG_IS_GUEST;
+	dfs_put_le16(r->rsp_body + 2, flags);
+	s->state = DFS_SESS_VALID;
+	log_info("%s: session %016llx: %s%s%s%s", r->conn->peer,
+		 (unsigned long long)s->dp.id, res->anonymous ? "anonymous" : s->domain,
+		 res->anonymous ? "" : "\\", res->anonymous ? "" : s->user,
+		 res->guest ? " (guest)" : "");
+	return STATUS_SUCCESS;
+}
+
+/* Write the response body with the mechanism's output token. */
+static u32 put_token(struct dfs_req *r, const u8 *tok, size_t len)
+{
+	if (len > r->rsp_cap - SETUP_RSP_FIXED || len > 0xffff)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	memset(r->rsp_body, 0, SETUP_RSP_FIXED);
+	dfs_put_le16(r->rsp_body, 9);
+	dfs_put_le16(r->rsp_body + 4, len ? SMB2_HDR_SIZE + SETUP_RSP_FIXED : 0);
+	dfs_put_le16(r->rsp_body + 6, (u16)len);
+	if (len)
+		memcpy(r->rsp_body + SETUP_RSP_FIXED, tok, len);
+	r->rsp_len = SETUP_RSP_FIXED + (u32)(len ? len : 1);
+	if (!len)
+		r->rsp_body[SETUP_RSP_FIXED] = 0;
+	return STATUS_SUCCESS;
+}
+
+/* Find or make the session this SESSION_SETUP is about. */
+static u32 setup_session(struct dfs_req *r, struct dfs_session **sp, bool *reauth)
+{
+	u64 id = r->in->session_id;
+	struct dfs_session *s;
+
+	*reauth = false;
+	if (id == 0) {
+		s = session_new(r->conn);
+		if (!s)
+			return STATUS_INSUFFICIENT_RESOURCES;
+	} else {
+		s = dfs_session_find(r->conn, id);
+		if (!s)
+			return STATUS_USER_SESSION_DELETED;
+		*reauth = s->state == DFS_SESS_VALID;
+	}
+	if (!s->auth) {
+		s->auth = dfs_auth_new(r->srv->auth);
+		if (!s->auth) {
+			if (s->state == DFS_SESS_IN_PROGRESS)
+				s->dead = true;
+			return STATUS_INSUFFICIENT_RESOURCES;
+		}
+	}
+	*sp = s;
+	return STATUS_SUCCESS;
+}
+
+u32 smb2_session_setup(struct dfs_req *r)
+{
+	struct dfs_auth_result res = { 0 };
+	struct dfs_session *s;
+	u16 off, len;
+	u8 *tok = NULL;
+	size_t toklen = 0;
+	bool reauth;
+	u32 st;
+
+	if (r->body_len < SETUP_REQ_FIXED || dfs_get_le16(r->body) != 25)
+		return STATUS_INVALID_PARAMETER;
+	if (r->body[2] & SMB2_SESSION_FLAG_BINDING)
+		return STATUS_REQUEST_NOT_ACCEPTED;	/* no multichannel */
+	off = dfs_get_le16(r->body + 12);
+	len = dfs_get_le16(r->body + 14);
+	if (len && (off < SMB2_HDR_SIZE + SETUP_REQ_FIXED ||
+		    !dfs_range_ok(off - SMB2_HDR_SIZE, len, r->body_len)))
+		return STATUS_INVALID_PARAMETER;
+	st = setup_session(r, &s, &reauth);
+	if (st)
+		return st;
+	r->rsp_session_id = s->dp.id;
+	st = dfs_auth_step(s->auth, r->hdr + off, len, &tok, &toklen, &res);
+	if (st == STATUS_MORE_PROCESSING_REQUIRED || st == STATUS_SUCCESS) {
+		u32 wst = put_token(r, tok, toklen);
+
+		if (wst)
+			st = wst;
+		else if (st == STATUS_SUCCESS)
+			st = setup_done(r, s, &res, reauth);
+	}
+	free(tok);
+	explicit_bzero(&res, sizeof(res));
+	if (st != STATUS_MORE_PROCESSING_REQUIRED) {
+		dfs_auth_free(s->auth);
+		s->auth = NULL;
+	}
+	if (st != STATUS_SUCCESS && st != STATUS_MORE_PROCESSING_REQUIRED) {
+		log_info("%s: session setup failed: 0x%08x", r->conn->peer, st);
+		r->rsp_len = 0;
+		close_trees(s);
+		s->dead = true;
+	}
+	return st;
+}
+
+u32 smb2_logoff(struct dfs_req *r)
+{
+	if (r->body_len < 4 || dfs_get_le16(r->body) != 4)
+		return STATUS_INVALID_PARAMETER;
+	close_trees(r->sess);
+	/* freed after this frame: the response may still need its key */
+	r->sess->dead = true;
+	dfs_put_le16(r->rsp_body, 4);
+	dfs_put_le16(r->rsp_body + 2, 0);
+	r->rsp_len = 4;
+	return STATUS_SUCCESS;
+}
