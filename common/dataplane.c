@@ -11,6 +11,7 @@
  */
 #include "dataplane.h"
 #include "smb2_proto.h"
+#include "transform.h"
 
 /* The response being assembled and not yet signed. */
 struct pending_rsp {
@@ -27,7 +28,10 @@ struct pdu_walk {
 	u32 tid;
 	u32 prev_status;
 	bool first;
-	u32 rsp_off;		/* where the next response goes in out */
+	u8 *base;		/* responses are written from here on */
+	u32 cap;		/* bytes available at base */
+	u32 rsp_off;		/* where the next response goes, from base */
+	bool encrypted;		/* the frame came in a transform header */
 	struct pending_rsp pending;
 };
 
@@ -252,8 +256,7 @@ response_signer(const struct dfs_pdu_out *o, const struct dfs_dp_session *s,
  * Process one PDU of the chain: checks, control side, response patching.
  * 0 to go on, 1 to send what we have and then drop, -errno to drop now.
  */
-static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w,
-		   u8 *out, u32 cap)
+static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 {
 	u8 *pdu = frame + w->off;
 	u32 flags = dfs_get_le32(pdu + SMB2_HDR_FLAGS);
@@ -281,7 +284,10 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w,
 	in.related = related;
 	in.first = w->first;
 	in.prev_status = w->prev_status;
-	status = check_signature(c, pdu, w->len, s, &in.signed_ok);
+	in.encrypted = w->encrypted;
+	/* inside a transform header the AEAD already authenticated it */
+	status = w->encrypted ? STATUS_SUCCESS :
+		 check_signature(c, pdu, w->len, s, &in.signed_ok);
 	if (preauth_before(c, pdu, w->len, s, &ps))
 		return -EINVAL;
 	if (ps.setup)
@@ -289,10 +295,10 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w,
 
 	/* leave room for padding in front of this response */
 	w->rsp_off = DFS_ALIGN8(w->rsp_off);
-	if (w->rsp_off + DFS_NB_HDR_SIZE >= cap)
+	if (w->rsp_off >= w->cap)
 		return drop(c, "response buffer exhausted");
-	o.buf = out + DFS_NB_HDR_SIZE + w->rsp_off;
-	o.cap = cap - DFS_NB_HDR_SIZE - w->rsp_off;
+	o.buf = w->base + w->rsp_off;
+	o.cap = w->cap - w->rsp_off;
 
 	if (status != STATUS_SUCCESS) {
 		o.len = dfs_smb2_error_rsp(o.buf, o.cap, pdu, status);
@@ -324,8 +330,9 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w,
 		return ret;
 	w->pending.buf = o.buf;
 	w->pending.len = o.len;
-	w->pending.sign = response_signer(&o, s, in.signed_ok, o.buf);
-	w->rsp_off = (u32)(o.buf - out - DFS_NB_HDR_SIZE) + o.len;
+	w->pending.sign = w->encrypted ? NULL :
+			  response_signer(&o, s, in.signed_ok, o.buf);
+	w->rsp_off = (u32)(o.buf - w->base) + o.len;
 	w->prev_status = dfs_get_le32(o.buf + SMB2_HDR_STATUS);
 	return o.drop ? 1 : 0;
 }
@@ -369,18 +376,21 @@ static void put_nb_header(u8 *out, u32 len)
 	out[3] = (u8)len;
 }
 
-static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
-		      u32 cap, u32 *rsp_len)
+static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
+		      u32 cap, bool encrypted, u32 *rsp_len)
 {
 	struct pdu_walk w = { 0 };
 	u32 next;
 	int ret = 0;
 
 	w.first = true;
+	w.base = base;
+	w.cap = cap;
+	w.encrypted = encrypted;
 	for (;;) {
 		if (parse_pdu(c, frame, len, &w, &next))
 			return -EPROTO;
-		ret = one_pdu(c, frame, &w, out, cap);
+		ret = one_pdu(c, frame, &w);
 		if (ret)
 			break;
 		if (!next)
@@ -396,6 +406,45 @@ static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 	return ret;
 }
 
+/*
+ * A frame in a transform header: decrypt with the session's client->server
+ * key, run the chain inside, and send all its responses back in one
+ * transform (MS-SMB2 3.3.4.1.4). Anything that does not authenticate ends
+ * the connection (3.3.5.2.1.1).
+ */
+static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
+			   u32 cap, u32 *out_len)
+{
+	const u32 room = DFS_NB_HDR_SIZE + SMB2_TRANSFORM_HDR_SIZE;
+	struct dfs_dp_session *s;
+	u32 msg_len, rsp_len = 0;
+	u8 *msg;
+	int ret;
+
+	if (len < SMB2_TRANSFORM_HDR_SIZE)
+		return drop(c, "truncated transform header");
+	s = c->ops->session_lookup(c->ctl, dfs_transform_session(frame));
+	if (!s || !s->dec.alg)
+		return drop(c, "transform header for a session without keys");
+	ret = dfs_transform_decrypt(c->crypto, &s->dec, frame, len, &msg, &msg_len);
+	if (ret)
+		return drop(c, ret == -EBADMSG ? "encrypted message failed authentication" :
+			    "malformed transform header");
+	if (dfs_get_le32(msg) != SMB2_PROTO_ID)
+		return drop(c, "transform does not hold an SMB2 message");
+	ret = smb2_chain(c, msg, msg_len, out + room, cap - room, true, &rsp_len);
+	if (ret < 0)
+		return ret;
+	if (rsp_len) {
+		if (dfs_transform_encrypt(c->crypto, &s->enc, &s->nonce, s->id,
+					  out + DFS_NB_HDR_SIZE, rsp_len))
+			return drop(c, "cannot encrypt (nonce space exhausted)");
+		put_nb_header(out, rsp_len + SMB2_TRANSFORM_HDR_SIZE);
+		*out_len = rsp_len + room;
+	}
+	return ret ? -EPROTO : 0;
+}
+
 int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 		 u32 *out_len)
 {
@@ -407,10 +456,13 @@ int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 	if (len < 4 || cap < DFS_NB_HDR_SIZE + SMB2_HDR_SIZE + 9)
 		return drop(c, "frame too short");
 	proto = dfs_get_le32(frame);
+	if (proto == SMB2_TRANSFORM_ID)
+		return encrypted_frame(c, frame, len, out, cap, out_len);
 	if (proto == SMB1_PROTO_ID)
 		ret = smb1_negotiate(c, frame, len, out, cap, &rsp_len);
 	else if (proto == SMB2_PROTO_ID)
-		ret = smb2_chain(c, frame, len, out, cap, &rsp_len);
+		ret = smb2_chain(c, frame, len, out + DFS_NB_HDR_SIZE,
+				 cap - DFS_NB_HDR_SIZE, false, &rsp_len);
 	else
 		return drop(c, "unknown protocol id");
 	if (ret < 0)

@@ -16,6 +16,7 @@
 #include "credits.h"
 #include "signing.h"
 #include "preauth.h"
+#include "transform.h"
 
 #define DFS_NB_HDR_SIZE 4
 /* NetBIOS session message type; keepalives (0x85) are consumed silently */
@@ -29,6 +30,9 @@ struct dfs_dp_session {
 	bool signing_required;		/* Session.SigningRequired */
 	bool setup_in_progress;		/* preauth below is live */
 	u8 preauth[DFS_PREAUTH_HASH_SIZE];
+	struct dfs_cipher_key enc;	/* server -> client; alg 0 = none */
+	struct dfs_cipher_key dec;	/* client -> server */
+	struct dfs_nonce_gen nonce;	/* for enc */
 };
 
 struct dfs_dp_conn;

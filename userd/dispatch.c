@@ -65,6 +65,21 @@ static u32 resolve_context(struct dfs_req *r, u16 needs)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * Plaintext on an encrypted session or share is refused (MS-SMB2 3.3.5.2.9,
+ * 3.3.5.2.11: RejectUnencryptedAccess is always on here).
+ */
+static u32 check_encryption(const struct dfs_req *r)
+{
+	if (r->in->encrypted)
+		return STATUS_SUCCESS;
+	if (r->sess && r->sess->encrypt_data)
+		return STATUS_ACCESS_DENIED;
+	if (r->tree && r->tree->encrypt_data)
+		return STATUS_ACCESS_DENIED;
+	return STATUS_SUCCESS;
+}
+
 /* Requests before NEGOTIATE, or a second NEGOTIATE, end the connection. */
 static bool out_of_order(struct dfs_conn *c, u16 cmd)
 {
@@ -145,6 +160,8 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		status = STATUS_INVALID_PARAMETER;
 	} else {
 		status = resolve_context(&r, cmd->needs);
+		if (status == STATUS_SUCCESS)
+			status = check_encryption(&r);
 		if (status == STATUS_SUCCESS)
 			status = cmd->fn ? cmd->fn(&r) : STATUS_NOT_SUPPORTED;
 	}

@@ -60,6 +60,7 @@ struct dfs_session {
 	gid_t gid;
 	gid_t groups[64];
 	int ngroups;
+	bool encrypt_data;		/* Session.EncryptData: refuse plaintext */
 	u8 session_key[16];		/* NTLMSSP ExportedSessionKey */
 	u8 signing_key[16];
 	void *auth;			/* mechanism state while IN_PROGRESS */
@@ -74,6 +75,7 @@ struct dfs_tree {
 	const struct dfs_share_cfg *share;	/* NULL for IPC$ */
 	bool ipc;
 	bool read_only;
+	bool encrypt_data;		/* Share.EncryptData for this tree */
 	int root_fd;			/* O_PATH|O_DIRECTORY of the share root */
 	u32 maximal_access;
 };
@@ -109,7 +111,7 @@ struct dfs_conn {
 	u16 client_dialects[16];	/* for VALIDATE_NEGOTIATE_INFO */
 	u16 n_client_dialects;
 	u16 sign_alg;			/* enum dfs_mac_alg chosen for 3.x */
-	u16 cipher;			/* 0 until encryption exists */
+	u16 cipher;			/* enum dfs_aead_alg agreed, 0 = none */
 	bool signing_required;		/* server or client demanded signing */
 	struct dfs_session *sessions;
 	/* dataplane I/O buffers (loop_uring.c) */

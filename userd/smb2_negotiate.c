@@ -28,10 +28,18 @@ static const u16 signing_prefs[] = {
 	SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC, SMB2_SIGNING_HMAC_SHA256,
 };
 
+/* Ciphers in the server's order of preference (issue: default order) */
+static const u16 cipher_prefs[] = {
+	SMB2_ENCRYPTION_AES128_GCM, SMB2_ENCRYPTION_AES128_CCM,
+	SMB2_ENCRYPTION_AES256_GCM, SMB2_ENCRYPTION_AES256_CCM,
+};
+
 /* What the client's 3.1.1 contexts asked for */
 struct neg_ctx {
 	bool preauth;
 	bool sha512;
+	bool encryption;		/* ENCRYPTION_CAPABILITIES was sent */
+	u16 cipher;			/* chosen, 0 = no common cipher */
 	bool signing;			/* SIGNING_CAPABILITIES was sent */
 	u16 sign_alg;
 	u32 seen;			/* bitmap of context types seen, for duplicates */
@@ -99,6 +107,29 @@ static u32 parse_signing(const u8 *d, u16 len, struct neg_ctx *nc)
 	return STATUS_SUCCESS;
 }
 
+static u32 parse_encryption(const struct dfs_config *cfg, const u8 *d, u16 len,
+			    struct neg_ctx *nc)
+{
+	u16 count, i;
+	size_t p;
+
+	if (len < 2)
+		return STATUS_INVALID_PARAMETER;
+	count = dfs_get_le16(d);
+	if (count == 0 || 2u + 2u * count > len)
+		return STATUS_INVALID_PARAMETER;
+	nc->encryption = true;
+	if (cfg->smb_encrypt == DFS_ENCRYPT_OFF)
+		return STATUS_SUCCESS;
+	for (p = 0; p < DFS_ARRAY_SIZE(cipher_prefs); p++)
+		for (i = 0; i < count; i++)
+			if (dfs_get_le16(d + 2 + 2 * i) == cipher_prefs[p]) {
+				nc->cipher = cipher_prefs[p];
+				return STATUS_SUCCESS;
+			}
+	return STATUS_SUCCESS;
+}
+
 /* Counted arrays we must at least find well-formed even though we don't act on them yet */
 static u32 parse_counted(const u8 *d, u16 len, u16 elem)
 {
@@ -112,7 +143,8 @@ static u32 parse_counted(const u8 *d, u16 len, u16 elem)
 	return STATUS_SUCCESS;
 }
 
-static u32 parse_one_ctx(u16 type, const u8 *d, u16 len, struct neg_ctx *nc)
+static u32 parse_one_ctx(const struct dfs_config *cfg, u16 type, const u8 *d,
+			 u16 len, struct neg_ctx *nc)
 {
 	if (type < 32) {
 		if (nc->seen & (1u << type))
@@ -125,8 +157,7 @@ static u32 parse_one_ctx(u16 type, const u8 *d, u16 len, struct neg_ctx *nc)
 	case SMB2_SIGNING_CAPABILITIES:
 		return parse_signing(d, len, nc);
 	case SMB2_ENCRYPTION_CAPABILITIES:
-		/* ciphers are chosen once encryption exists; the list must be sane */
-		return parse_counted(d, len, 2);
+		return parse_encryption(cfg, d, len, nc);
 	case SMB2_COMPRESSION_CAPABILITIES:
 		return len < 8 ? STATUS_INVALID_PARAMETER : parse_counted(d, len, 2);
 	default:
@@ -158,7 +189,7 @@ static u32 parse_contexts(const struct dfs_req *r, u16 ndialects, struct neg_ctx
 		off += NEG_CTX_HDR;
 		if (!dfs_range_ok(off, len, total))
 			return STATUS_INVALID_PARAMETER;
-		st = parse_one_ctx(type, r->hdr + off, len, nc);
+		st = parse_one_ctx(r->srv->cfg, type, r->hdr + off, len, nc);
 		if (st)
 			return st;
 		off += len;
@@ -185,7 +216,7 @@ static int put_contexts(struct dfs_conn *c, u8 *body, u32 cap, u32 *len,
 	u32 off = DFS_ALIGN8(*len);
 	u8 *p;
 
-	if (off + 2 * (NEG_CTX_HDR + 40) > cap)
+	if (off + 3 * (NEG_CTX_HDR + 40) > cap)
 		return -1;
 	memset(body + *len, 0, off - *len);
 	dfs_put_le32(body + 60, SMB2_HDR_SIZE + off);
@@ -198,6 +229,17 @@ static int put_contexts(struct dfs_conn *c, u8 *body, u32 cap, u32 *len,
 		return -1;
 	p += 6 + PREAUTH_SALT_LEN;
 	*count = 1;
+	if (nc->encryption) {
+		/* CipherCount 1; Ciphers[0] 0 says "no common cipher" (3.3.5.4) */
+		u32 at = DFS_ALIGN8((u32)(p - body));
+
+		memset(p, 0, body + at - p);
+		p = put_ctx(body + at, SMB2_ENCRYPTION_CAPABILITIES, 4);
+		dfs_put_le16(p, 1);
+		dfs_put_le16(p + 2, nc->cipher);
+		p += 4;
+		(*count)++;
+	}
 	if (nc->signing) {
 		u32 at = DFS_ALIGN8((u32)(p - body));
 
@@ -303,8 +345,16 @@ u32 smb2_negotiate(struct dfs_req *r)
 			return st;
 		if (nc.signing)
 			c->sign_alg = nc.sign_alg;
+		c->cipher = nc.cipher;
 	}
 	c->server_caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+	/* 3.0/3.0.2 have one cipher, agreed by capability bits (3.3.5.4) */
+	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
+	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) &&
+	    r->srv->cfg->smb_encrypt != DFS_ENCRYPT_OFF) {
+		c->server_caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
+		c->cipher = SMB2_ENCRYPTION_AES128_CCM;
+	}
 	len = build_response(c, dialect, r->rsp_body, r->rsp_cap);
 	if (!len)
 		return STATUS_INSUFFICIENT_RESOURCES;

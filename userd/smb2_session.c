@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "userd/server.h"
+#include "userd/config.h"
 #include "userd/auth/auth.h"
 #include "userd/crypto_openssl.h"
 #include "userd/kdf.h"
@@ -56,6 +57,10 @@ void dfs_session_destroy(struct dfs_session *s)
 	}
 	if (s->dp.sign.key)
 		s->conn->srv->crypto->mac_key_free(s->dp.sign.key);
+	if (s->dp.enc.key)
+		s->conn->srv->crypto->aead_key_free(s->dp.enc.key);
+	if (s->dp.dec.key)
+		s->conn->srv->crypto->aead_key_free(s->dp.dec.key);
 	dfs_auth_free(s->auth);
 	/* keys must not linger in freed memory */
 	explicit_bzero(s, sizeof(*s));
@@ -97,19 +102,41 @@ static struct dfs_session *session_new(struct dfs_conn *c)
 	return s;
 }
 
-/* Derive and install the signing key (MS-SMB2 3.3.5.5.3). */
+/* The agreed cipher's keys, each direction prepared once (3.3.5.5.3). */
+static int install_cipher(struct dfs_session *s, const struct dfs_smb3_keys *keys)
+{
+	const struct dfs_crypto_ops *ops = s->conn->srv->crypto;
+	int alg = s->conn->cipher;
+	size_t klen = dfs_cipher_key_len(alg);
+
+	s->dp.enc.key = ops->aead_key_new(alg, keys->encryption, klen);
+	s->dp.dec.key = ops->aead_key_new(alg, keys->decryption, klen);
+	if (!s->dp.enc.key || !s->dp.dec.key)
+		return -1;
+	s->dp.enc.alg = alg;
+	s->dp.dec.alg = alg;
+	return dfs_random(s->dp.nonce.salt, sizeof(s->dp.nonce.salt));
+}
+
+/* Derive and install the signing and encryption keys (MS-SMB2 3.3.5.5.3). */
 static int install_keys(struct dfs_session *s, const u8 *preauth)
 {
 	struct dfs_conn *c = s->conn;
 	const struct dfs_crypto_ops *ops = c->srv->crypto;
 	struct dfs_smb3_keys keys;
-	int alg;
+	int alg, ret = 0;
 
 	if (c->dialect >= SMB2_DIALECT_300) {
-		if (dfs_smb3_derive_keys(c->dialect, s->session_key, preauth, 16, &keys))
+		size_t klen = c->cipher ? dfs_cipher_key_len(c->cipher) : 16;
+
+		if (dfs_smb3_derive_keys(c->dialect, s->session_key, preauth, klen, &keys))
 			return -1;
 		memcpy(s->signing_key, keys.signing, 16);
+		if (c->cipher)
+			ret = install_cipher(s, &keys);
 		explicit_bzero(&keys, sizeof(keys));
+		if (ret)
+			return -1;
 		alg = c->sign_alg;
 	} else {
 		memcpy(s->signing_key, s->session_key, 16);
@@ -135,17 +162,39 @@ static void take_identity(struct dfs_session *s, const struct dfs_auth_result *r
 	s->ngroups = 1;
 }
 
+/*
+ * Session.EncryptData from "smb encrypt" (MS-SMB2 3.3.5.5.3): required
+ * refuses sessions that cannot encrypt, desired encrypts when it can.
+ */
+static u32 encryption_policy(struct dfs_session *s, const struct dfs_auth_result *res)
+{
+	int policy = s->conn->srv->cfg->smb_encrypt;
+	bool can = s->conn->cipher && res->have_key && !res->anonymous && !res->guest;
+
+	if (policy == DFS_ENCRYPT_REQUIRED && !can) {
+		log_info("%s: 'smb encrypt = required' refuses a session that cannot encrypt",
+			 s->conn->peer);
+		return STATUS_ACCESS_DENIED;
+	}
+	s->encrypt_data = can && policy >= DFS_ENCRYPT_DESIRED;
+	return STATUS_SUCCESS;
+}
+
 /* The authentication finished: the session becomes valid. */
 static u32 setup_done(struct dfs_req *r, struct dfs_session *s,
 		      const struct dfs_auth_result *res, bool reauth)
 {
 	u16 flags = 0;
+	u32 st;
 
 	if (reauth) {
 		/* re-authentication refreshes identity, never keys (3.3.5.5.3) */
 		take_identity(s, res);
 		return STATUS_SUCCESS;
 	}
+	st = encryption_policy(s, res);
+	if (st)
+		return st;
 	take_identity(s, res);
 	if (res->have_key && !res->anonymous && !res->guest) {
 		memcpy(s->session_key, res->session_key, 16);
@@ -158,6 +207,8 @@ static u32 setup_done(struct dfs_req *r, struct dfs_session *s,
 		flags |= SMB2_SESSION_FLAG_IS_NULL;
 	else if (res->guest)
 		flags |= SMB2_SESSION_FLAG_IS_GUEST;
+	if (s->encrypt_data)
+		flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
 	dfs_put_le16(r->rsp_body + 2, flags);
 	s->state = DFS_SESS_VALID;
 	log_info("%s: session %016llx: %s%s%s%s", r->conn->peer,

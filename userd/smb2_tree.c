@@ -84,9 +84,29 @@ static struct dfs_tree *tree_new(struct dfs_session *s)
 	return t;
 }
 
+/* Share.EncryptData (MS-SMB2 3.3.5.7): "smb encrypt" of the share or global */
+static u32 share_encryption(struct dfs_req *r, struct dfs_tree *t,
+			    const struct dfs_share_cfg *sh)
+{
+	int policy = sh->encrypt >= 0 ? sh->encrypt : r->srv->cfg->smb_encrypt;
+	bool can = r->conn->cipher && r->sess->dp.enc.alg;
+
+	if (policy == DFS_ENCRYPT_REQUIRED && !can) {
+		log_info("%s: share [%s] requires encryption; this session cannot encrypt",
+			 r->conn->peer, sh->name);
+		return STATUS_ACCESS_DENIED;
+	}
+	t->encrypt_data = can && policy >= DFS_ENCRYPT_DESIRED;
+	return STATUS_SUCCESS;
+}
+
 static u32 connect_share(struct dfs_req *r, struct dfs_tree *t,
 			 const struct dfs_share_cfg *sh)
 {
+	u32 st = share_encryption(r, t, sh);
+
+	if (st)
+		return st;
 	t->share = sh;
 	t->read_only = sh->read_only;
 	t->maximal_access = sh->read_only ? ACCESS_READ_ONLY : FILE_ALL_ACCESS;
@@ -149,7 +169,8 @@ u32 smb2_tree_connect(struct dfs_req *r)
 			return st;
 		}
 	}
-	dfs_put_le32(r->rsp_body + 4, SMB2_SHAREFLAG_MANUAL_CACHING);
+	dfs_put_le32(r->rsp_body + 4, SMB2_SHAREFLAG_MANUAL_CACHING |
+		     (t->encrypt_data ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0));
 	dfs_put_le32(r->rsp_body + 8, 0);
 	dfs_put_le32(r->rsp_body + 12, t->maximal_access);
 	r->rsp_len = TREE_RSP_SIZE;
