@@ -41,6 +41,8 @@ enum opt_id {
 	OPT_SERVER_STRING,
 	OPT_LOG_LEVEL,
 	OPT_MAX_CONN,
+	OPT_CIPHERS,
+	OPT_SIGN_ALGS,
 	OPT_PATH,
 	OPT_COMMENT,
 	OPT_READ_ONLY,
@@ -403,6 +405,58 @@ static int set_max_conn(struct parser *p, const char *name, const char *val)
 
 /* ---- share options ------------------------------------------------------ */
 
+/*
+ * A preference list of algorithm names ("AES-128-GCM, AES-256-GCM"): each
+ * known once, at least one. Names are Samba's, so smb.conf lines carry over.
+ */
+static int set_alg_list(struct parser *p, const char *name, const char *val,
+			const struct name_val *tab, size_t ntab, uint16_t *dst,
+			int cap, int *n)
+{
+	char buf[256], *tok, *save = NULL;
+	int i, v;
+
+	if (strlen(val) >= sizeof(buf))
+		return perr(p, "'%s' is too long", name);
+	strcpy(buf, val);
+	*n = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		v = lookup(tab, ntab, tok);
+		if (v < 0)
+			return perr(p, "'%s': unknown algorithm '%s'", name, tok);
+		for (i = 0; i < *n; i++)
+			if (dst[i] == v)
+				return perr(p, "'%s': '%s' is listed twice", name, tok);
+		if (*n == cap)
+			return perr(p, "'%s': too many algorithms", name);
+		dst[(*n)++] = (uint16_t)v;
+	}
+	if (*n == 0)
+		return perr(p, "'%s' needs at least one algorithm", name);
+	return 0;
+}
+
+static int set_ciphers(struct parser *p, const char *name, const char *val)
+{
+	static const struct name_val tab[] = {
+		{ "AES-128-CCM", 1 }, { "AES-128-GCM", 2 },
+		{ "AES-256-CCM", 3 }, { "AES-256-GCM", 4 },
+	};
+
+	return set_alg_list(p, name, val, tab, sizeof(tab) / sizeof(tab[0]),
+			    p->cfg->ciphers, 4, &p->cfg->n_ciphers);
+}
+
+static int set_sign_algs(struct parser *p, const char *name, const char *val)
+{
+	static const struct name_val tab[] = {
+		{ "HMAC-SHA256", 0 }, { "AES-128-CMAC", 1 }, { "AES-128-GMAC", 2 },
+	};
+
+	return set_alg_list(p, name, val, tab, sizeof(tab) / sizeof(tab[0]),
+			    p->cfg->sign_algs, 3, &p->cfg->n_sign_algs);
+}
+
 static int set_path(struct parser *p, const char *name, const char *val)
 {
 	return set_abs_path(p, name, val, p->sh->path, sizeof(p->sh->path));
@@ -505,6 +559,8 @@ static const struct option_def options[] = {
 	{ "server string",	 OPT_SERVER_STRING, SC_GLOBAL, set_server_string },
 	{ "log level",		 OPT_LOG_LEVEL,	    SC_GLOBAL, set_log_level },
 	{ "max connections",	 OPT_MAX_CONN,	    SC_GLOBAL, set_max_conn },
+	{ "server smb3 encryption algorithms", OPT_CIPHERS, SC_GLOBAL, set_ciphers },
+	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
 	{ "path",		 OPT_PATH,	    SC_SHARE,  set_path },
 	{ "comment",		 OPT_COMMENT,	    SC_SHARE,  set_comment },
 	{ "read only",		 OPT_READ_ONLY,	    SC_BOTH,   set_read_only },
@@ -592,6 +648,16 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	strcpy(cfg->server_string, "DittoFS");
 	cfg->log_level = 1;
 	cfg->max_connections = 1024;
+	/* the order the issue and Windows use: fast GCM first, 256-bit last */
+	cfg->ciphers[0] = 2;	/* AES-128-GCM */
+	cfg->ciphers[1] = 1;	/* AES-128-CCM */
+	cfg->ciphers[2] = 4;	/* AES-256-GCM */
+	cfg->ciphers[3] = 3;	/* AES-256-CCM */
+	cfg->n_ciphers = 4;
+	cfg->sign_algs[0] = 2;	/* AES-128-GMAC */
+	cfg->sign_algs[1] = 1;	/* AES-128-CMAC */
+	cfg->sign_algs[2] = 0;	/* HMAC-SHA256 */
+	cfg->n_sign_algs = 3;
 }
 
 static void share_defaults(struct dfs_share_cfg *sh)

@@ -58,6 +58,12 @@ struct dfs_config {
 	char server_string[128];	/* default "DittoFS" */
 	int log_level;			/* 0 errors .. 3 debug, default 1 */
 	unsigned max_connections;	/* default 1024 */
+	/* "server smb3 encryption algorithms": cipher ids, preference order */
+	uint16_t ciphers[4];
+	int n_ciphers;
+	/* "server smb3 signing algorithms": signing ids, preference order */
+	uint16_t sign_algs[3];
+	int n_sign_algs;
 	struct dfs_share_cfg *shares;
 };
 

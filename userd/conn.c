@@ -34,6 +34,7 @@ struct dfs_conn *dfs_conn_new(struct dfs_server *srv, int fd, const char *peer)
 	dfs_dp_conn_init(&c->dp, srv->crypto, &dfs_user_dp_ops, c, DFS_MAX_FRAME);
 	c->next = srv->conns;
 	srv->conns = c;
+	srv->nconns++;
 	return c;
 }
 
@@ -47,6 +48,7 @@ void dfs_conn_free(struct dfs_conn *c)
 	for (pp = &c->srv->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
+			c->srv->nconns--;
 			break;
 		}
 	}

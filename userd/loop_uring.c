@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "userd/config.h"
 #include "userd/loop.h"
 #include "userd/log.h"
 
@@ -194,6 +195,12 @@ static void on_accept(struct loop *l, int res)
 		snprintf(host, sizeof(host), "?");
 	snprintf(peer, sizeof(peer), "%s:%u", host,
 		 ntohs(((struct sockaddr_in *)&l->peer)->sin_port));
+	if (l->srv->nconns >= l->srv->cfg->max_connections) {
+		log_info("%s: refused: 'max connections' (%u) reached", peer,
+			 l->srv->cfg->max_connections);
+		close(res);
+		return;
+	}
 	setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = dfs_conn_new(l->srv, res, peer);
 	if (!c) {

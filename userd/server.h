@@ -34,6 +34,7 @@ struct dfs_server {
 	u8 server_guid[16];
 	u64 start_filetime;
 	struct dfs_conn *conns;		/* all live connections */
+	unsigned nconns;
 	struct dfs_open **opens;	/* open table indexed by volatile id slot */
 	u32 opens_cap;
 	u32 open_gen;			/* makes volatile ids unguessable-ish and unique */

@@ -23,17 +23,6 @@ static const u16 dialects[] = {
 	SMB2_DIALECT_210, SMB2_DIALECT_202,
 };
 
-/* Signing algorithms in the server's order of preference (3.1.1) */
-static const u16 signing_prefs[] = {
-	SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC, SMB2_SIGNING_HMAC_SHA256,
-};
-
-/* Ciphers in the server's order of preference (issue: default order) */
-static const u16 cipher_prefs[] = {
-	SMB2_ENCRYPTION_AES128_GCM, SMB2_ENCRYPTION_AES128_CCM,
-	SMB2_ENCRYPTION_AES256_GCM, SMB2_ENCRYPTION_AES256_CCM,
-};
-
 /* What the client's 3.1.1 contexts asked for */
 struct neg_ctx {
 	bool preauth;
@@ -86,10 +75,26 @@ static u32 parse_preauth(const u8 *d, u16 len, struct neg_ctx *nc)
 	return STATUS_SUCCESS;
 }
 
-static u32 parse_signing(const u8 *d, u16 len, struct neg_ctx *nc)
+/*
+ * The first of the server's preferences (config order) that the client's
+ * list of count ids at d also holds; 0xffff if none.
+ */
+static u16 pick_pref(const u16 *prefs, int nprefs, const u8 *d, u16 count)
 {
-	u16 count, i;
-	size_t p;
+	int p;
+	u16 i;
+
+	for (p = 0; p < nprefs; p++)
+		for (i = 0; i < count; i++)
+			if (dfs_get_le16(d + 2 * i) == prefs[p])
+				return prefs[p];
+	return 0xffff;
+}
+
+static u32 parse_signing(const struct dfs_config *cfg, const u8 *d, u16 len,
+			 struct neg_ctx *nc)
+{
+	u16 count, alg;
 
 	if (len < 2)
 		return STATUS_INVALID_PARAMETER;
@@ -97,21 +102,16 @@ static u32 parse_signing(const u8 *d, u16 len, struct neg_ctx *nc)
 	if (count == 0 || 2u + 2u * count > len)
 		return STATUS_INVALID_PARAMETER;
 	nc->signing = true;
-	nc->sign_alg = SMB2_SIGNING_AES_CMAC;	/* no overlap: 3.1.1 default */
-	for (p = 0; p < DFS_ARRAY_SIZE(signing_prefs); p++)
-		for (i = 0; i < count; i++)
-			if (dfs_get_le16(d + 2 + 2 * i) == signing_prefs[p]) {
-				nc->sign_alg = signing_prefs[p];
-				return STATUS_SUCCESS;
-			}
+	alg = pick_pref(cfg->sign_algs, cfg->n_sign_algs, d + 2, count);
+	/* no overlap: AES-CMAC, the 3.x default (3.3.5.4) */
+	nc->sign_alg = alg == 0xffff ? SMB2_SIGNING_AES_CMAC : alg;
 	return STATUS_SUCCESS;
 }
 
 static u32 parse_encryption(const struct dfs_config *cfg, const u8 *d, u16 len,
 			    struct neg_ctx *nc)
 {
-	u16 count, i;
-	size_t p;
+	u16 count, cipher;
 
 	if (len < 2)
 		return STATUS_INVALID_PARAMETER;
@@ -121,12 +121,8 @@ static u32 parse_encryption(const struct dfs_config *cfg, const u8 *d, u16 len,
 	nc->encryption = true;
 	if (cfg->smb_encrypt == DFS_ENCRYPT_OFF)
 		return STATUS_SUCCESS;
-	for (p = 0; p < DFS_ARRAY_SIZE(cipher_prefs); p++)
-		for (i = 0; i < count; i++)
-			if (dfs_get_le16(d + 2 + 2 * i) == cipher_prefs[p]) {
-				nc->cipher = cipher_prefs[p];
-				return STATUS_SUCCESS;
-			}
+	cipher = pick_pref(cfg->ciphers, cfg->n_ciphers, d + 2, count);
+	nc->cipher = cipher == 0xffff ? 0 : cipher;
 	return STATUS_SUCCESS;
 }
 
@@ -155,7 +151,7 @@ static u32 parse_one_ctx(const struct dfs_config *cfg, u16 type, const u8 *d,
 	case SMB2_PREAUTH_INTEGRITY_CAPABILITIES:
 		return parse_preauth(d, len, nc);
 	case SMB2_SIGNING_CAPABILITIES:
-		return parse_signing(d, len, nc);
+		return parse_signing(cfg, d, len, nc);
 	case SMB2_ENCRYPTION_CAPABILITIES:
 		return parse_encryption(cfg, d, len, nc);
 	case SMB2_COMPRESSION_CAPABILITIES:
@@ -319,6 +315,16 @@ static void remember_client(struct dfs_conn *c, const struct dfs_req *r, u16 n)
 		c->client_dialects[i] = dfs_get_le16(r->body + NEG_REQ_FIXED + 2 * i);
 }
 
+static bool ccm128_allowed(const struct dfs_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_ciphers; i++)
+		if (cfg->ciphers[i] == SMB2_ENCRYPTION_AES128_CCM)
+			return true;
+	return false;
+}
+
 u32 smb2_negotiate(struct dfs_req *r)
 {
 	struct dfs_conn *c = r->conn;
@@ -351,7 +357,7 @@ u32 smb2_negotiate(struct dfs_req *r)
 	/* 3.0/3.0.2 have one cipher, agreed by capability bits (3.3.5.4) */
 	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
 	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) &&
-	    r->srv->cfg->smb_encrypt != DFS_ENCRYPT_OFF) {
+	    r->srv->cfg->smb_encrypt != DFS_ENCRYPT_OFF && ccm128_allowed(r->srv->cfg)) {
 		c->server_caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
 		c->cipher = SMB2_ENCRYPTION_AES128_CCM;
 	}

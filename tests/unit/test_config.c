@@ -376,6 +376,39 @@ START_TEST(test_global_share_defaults)
 }
 END_TEST
 
+START_TEST(test_algorithm_lists)
+{
+	struct dfs_config *cfg;
+
+	ck_assert_int_eq(load("[global]\n"
+			      "server smb3 encryption algorithms = aes-256-gcm, AES-128-CCM\n"
+			      "server smb3 signing algorithms = AES-128-CMAC HMAC-SHA256\n",
+			      &cfg), 0);
+	ck_assert_int_eq(cfg->n_ciphers, 2);
+	ck_assert_int_eq(cfg->ciphers[0], 4);
+	ck_assert_int_eq(cfg->ciphers[1], 1);
+	ck_assert_int_eq(cfg->n_sign_algs, 2);
+	ck_assert_int_eq(cfg->sign_algs[0], 1);
+	ck_assert_int_eq(cfg->sign_algs[1], 0);
+	dfs_config_free(cfg);
+
+	/* defaults: GCM first, 256-bit last; GMAC first */
+	ck_assert_int_eq(load("[global]\n", &cfg), 0);
+	ck_assert_int_eq(cfg->n_ciphers, 4);
+	ck_assert_int_eq(cfg->ciphers[0], 2);
+	ck_assert_int_eq(cfg->ciphers[3], 3);
+	ck_assert_int_eq(cfg->sign_algs[0], 2);
+	dfs_config_free(cfg);
+
+	expect_error("[global]\nserver smb3 encryption algorithms = AES-512-GCM\n", 2,
+		     "unknown algorithm");
+	expect_error("[global]\nserver smb3 encryption algorithms = AES-128-GCM AES-128-GCM\n",
+		     2, "listed twice");
+	expect_error("[global]\nserver smb3 signing algorithms = ,\n", 2, "at least one");
+	expect_error("[s]\npath = /s\nserver smb3 signing algorithms = AES-128-CMAC\n", 3, "");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -402,6 +435,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_scope_errors);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_global_share_defaults);
+	tcase_add_test(tc, test_algorithm_lists);
 	suite_add_tcase(s, tc);
 	return s;
 }
