@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nthash.c - the NT hash and the primitives under NTLM: MD4, MD5,
+ * HMAC-MD5, RC4 (OpenSSL EVP), and the UTF-8 <-> UTF-16LE conversions
+ * that decide which bytes get hashed.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+
+#include "userd/auth/auth.h"
+#include "userd/auth/ntlmssp.h"
+
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md4_md;
+static EVP_CIPHER *rc4_cipher;
+
+/*
+ * MD4 and RC4 are only in the legacy provider. Loading a provider by hand
+ * stops OpenSSL from loading "default" implicitly, so load both; the
+ * providers and fetched algorithms live as long as the process.
+ */
+static void legacy_load(void)
+{
+	md4_md = EVP_MD_fetch(NULL, "MD4", NULL);
+	rc4_cipher = EVP_CIPHER_fetch(NULL, "RC4", NULL);
+	if (md4_md && rc4_cipher)
+		return;
+	if (!OSSL_PROVIDER_load(NULL, "legacy"))
+		return;
+	OSSL_PROVIDER_load(NULL, "default");
+	if (!md4_md)
+		md4_md = EVP_MD_fetch(NULL, "MD4", NULL);
+	if (!rc4_cipher)
+		rc4_cipher = EVP_CIPHER_fetch(NULL, "RC4", NULL);
+}
+
+/* Shared, never freed: do not EVP_MD_free() the result. */
+EVP_MD *dfs_auth_fetch_md4(void)
+{
+	pthread_once(&legacy_once, legacy_load);
+	return md4_md;
+}
+
+EVP_CIPHER *dfs_auth_fetch_rc4(void)
+{
+	pthread_once(&legacy_once, legacy_load);
+	return rc4_cipher;
+}
+
+static int digest_iov(const EVP_MD *md, const struct dfs_iov *v, int n,
+		      uint8_t *out)
+{
+	EVP_MD_CTX *ctx;
+	int i, ok;
+
+	if (!md)
+		return -EIO;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, md, NULL);
+	for (i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, v[i].p, v[i].len);
+	if (ok)
+		ok = EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+int dfs_md5(const struct dfs_iov *v, int n, uint8_t out[16])
+{
+	return digest_iov(EVP_md5(), v, n, out);
+}
+
+int dfs_hmac_md5(const uint8_t *key, size_t keylen, const struct dfs_iov *v,
+		 int n, uint8_t out[16])
+{
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx = NULL;
+	size_t outl = 0;
+	int i, ok = 0;
+
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac)
+		ctx = EVP_MAC_CTX_new(mac);
+	if (ctx) {
+		params[0] = OSSL_PARAM_construct_utf8_string(
+			OSSL_MAC_PARAM_DIGEST, (char *)"MD5", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		ok = EVP_MAC_init(ctx, key, keylen, params);
+		for (i = 0; ok && i < n; i++)
+			ok = EVP_MAC_update(ctx, v[i].p, v[i].len);
+		if (ok)
+			ok = EVP_MAC_final(ctx, out, &outl, 16) && outl == 16;
+	}
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+int dfs_rc4(const uint8_t *key, size_t keylen, const uint8_t *in,
+	    uint8_t *out, size_t len)
+{
+	EVP_CIPHER *rc4 = dfs_auth_fetch_rc4();
+	EVP_CIPHER_CTX *ctx;
+	int outl, ok;
+
+	if (!rc4 || keylen == 0 || keylen > 256 || len > INT32_MAX)
+		return -EIO;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	/* key length first: the 40- and 56-bit seal keys are not 16 bytes */
+	ok = EVP_EncryptInit_ex2(ctx, rc4, NULL, NULL, NULL) &&
+	     EVP_CIPHER_CTX_set_key_length(ctx, (int)keylen) &&
+	     EVP_EncryptInit_ex2(ctx, NULL, key, NULL, NULL) &&
+	     EVP_EncryptUpdate(ctx, out, &outl, in, (int)len) &&
+	     (size_t)outl == len;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+/* Next code point of a NUL-terminated UTF-8 string; rejects overlongs,
+ * surrogates and values past U+10FFFF so one string has one encoding. */
+static int utf8_next(const unsigned char **sp, uint32_t *cp)
+{
+	const unsigned char *s = *sp;
+	uint32_t c = s[0], min;
+	int n, i;
+
+	if (c < 0x80) {
+		n = 0;
+		min = 0;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 1;
+		c &= 0x1f;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2;
+		c &= 0x0f;
+		min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3;
+		c &= 0x07;
+		min = 0x10000;
+	} else {
+		return -EINVAL;
+	}
+	for (i = 1; i <= n; i++) {
+		/* a NUL terminator fails this test, so no overrun */
+		if ((s[i] & 0xc0) != 0x80)
+			return -EINVAL;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return -EINVAL;
+	*cp = c;
+	*sp = s + n + 1;
+	return 0;
+}
+
+int dfs_utf8_to_utf16le(const char *str, uint8_t **out, size_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), len = 0;
+	uint8_t *buf;
+	uint32_t c;
+
+	/* never more UTF-16 units than UTF-8 bytes */
+	buf = malloc(2 * n + 2);
+	if (!buf)
+		return -ENOMEM;
+	while (*s) {
+		if (utf8_next(&s, &c)) {
+			free(buf);
+			return -EINVAL;
+		}
+		if (c >= 0x10000) {
+			c -= 0x10000;
+			buf[len++] = (uint8_t)((0xd800 | (c >> 10)) & 0xff);
+			buf[len++] = (uint8_t)((0xd800 | (c >> 10)) >> 8);
+			c = 0xdc00 | (c & 0x3ff);
+		}
+		buf[len++] = (uint8_t)(c & 0xff);
+		buf[len++] = (uint8_t)(c >> 8);
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* Append one code point as UTF-8, leaving room for the NUL. */
+static int utf8_put(char *out, size_t cap, size_t *pos, uint32_t c)
+{
+	unsigned char b[4];
+	size_t n, i;
+
+	if (c < 0x80) {
+		b[0] = (unsigned char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (c >> 6));
+		b[1] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (c >> 12));
+		b[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | (c >> 18));
+		b[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+		b[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		b[3] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	if (cap - *pos <= n)
+		return -ENAMETOOLONG;
+	for (i = 0; i < n; i++)
+		out[(*pos)++] = (char)b[i];
+	return 0;
+}
+
+int dfs_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, pos = 0;
+	uint32_t c, lo;
+
+	if (cap == 0 || (len & 1))
+		return -EINVAL;
+	while (i < len) {
+		c = (uint32_t)in[i] | ((uint32_t)in[i + 1] << 8);
+		i += 2;
+		if (c >= 0xd800 && c <= 0xdbff) {
+			if (len - i < 2)
+				return -EINVAL;
+			lo = (uint32_t)in[i] | ((uint32_t)in[i + 1] << 8);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return -EINVAL;
+			i += 2;
+			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+		} else if ((c >= 0xdc00 && c <= 0xdfff) || c == 0) {
+			/* lone low surrogate, or a NUL cutting the name */
+			return -EINVAL;
+		}
+		if (utf8_put(out, cap, &pos, c))
+			return -ENAMETOOLONG;
+	}
+	out[pos] = '\0';
+	return 0;
+}
+
+int dfs_nt_hash(const char *password, uint8_t out[16])
+{
+	struct dfs_iov v;
+	uint8_t *u16;
+	size_t len;
+	int ret;
+
+	ret = dfs_utf8_to_utf16le(password, &u16, &len);
+	if (ret)
+		return ret;
+	v.p = u16;
+	v.len = len;
+	ret = digest_iov(dfs_auth_fetch_md4(), &v, 1, out);
+	OPENSSL_cleanse(u16, len);
+	free(u16);
+	return ret;
+}
