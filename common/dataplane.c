@@ -473,3 +473,32 @@ int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 	}
 	return ret ? -EPROTO : 0;
 }
+
+int dfs_dp_async_frame(struct dfs_dp_conn *c, struct dfs_dp_session *s,
+		       bool sign, bool encrypt, u8 *out, u32 len, u32 *out_len)
+{
+	u8 *pdu = out + DFS_DP_ASYNC_ROOM;
+	u32 flags = dfs_get_le32(pdu + SMB2_HDR_FLAGS);
+
+	if (len < SMB2_HDR_SIZE)
+		return -EINVAL;
+	dfs_put_le32(pdu + SMB2_HDR_FLAGS, flags | SMB2_FLAGS_SERVER_TO_REDIR);
+	if (encrypt) {
+		if (!s || !s->enc.alg)
+			return -EINVAL;
+		if (dfs_transform_encrypt(c->crypto, &s->enc, &s->nonce, s->id,
+					  out + DFS_NB_HDR_SIZE, len))
+			return -ENOSPC;
+		put_nb_header(out, len + SMB2_TRANSFORM_HDR_SIZE);
+		*out_len = DFS_DP_ASYNC_ROOM + len;
+		return 0;
+	}
+	if (sign && s && s->sign.alg >= 0 &&
+	    dfs_sign_pdu(c->crypto, &s->sign, pdu, len))
+		return -EINVAL;
+	/* plaintext: move the PDU down next to its NetBIOS header */
+	memmove(out + DFS_NB_HDR_SIZE, pdu, len);
+	put_nb_header(out, len);
+	*out_len = DFS_NB_HDR_SIZE + len;
+	return 0;
+}

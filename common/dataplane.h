@@ -17,6 +17,7 @@
 #include "signing.h"
 #include "preauth.h"
 #include "transform.h"
+#include "smb2_proto.h"
 
 #define DFS_NB_HDR_SIZE 4
 /* NetBIOS session message type; keepalives (0x85) are consumed silently */
@@ -103,6 +104,18 @@ int dfs_nb_frame_len(const struct dfs_dp_conn *c, const u8 *buf, size_t avail,
  */
 int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 		 u32 *out_len);
+
+/*
+ * Frame one response that is not the direct answer to a frame: the final
+ * response of an async operation, or an unsolicited message (oplock break,
+ * MessageId 0xFFFFFFFFFFFFFFFF). pdu (len bytes, header + body) is written
+ * by the control side at out + DFS_DP_ASYNC_ROOM; this signs it with s (if
+ * sign and s has a key) or encrypts it for s (if encrypt), and writes the
+ * NetBIOS header. Returns 0 and sets *out_len, or -errno.
+ */
+#define DFS_DP_ASYNC_ROOM (DFS_NB_HDR_SIZE + SMB2_TRANSFORM_HDR_SIZE)
+int dfs_dp_async_frame(struct dfs_dp_conn *c, struct dfs_dp_session *s,
+		       bool sign, bool encrypt, u8 *out, u32 len, u32 *out_len);
 
 /* Helpers for the control side to build responses. */
 

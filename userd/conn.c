@@ -43,8 +43,15 @@ void dfs_conn_free(struct dfs_conn *c)
 {
 	struct dfs_conn **pp;
 
+	dfs_async_drop_conn(c);
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);
+	while (c->outq) {
+		struct dfs_outbuf *ob = c->outq;
+
+		c->outq = ob->next;
+		free(ob);
+	}
 	for (pp = &c->srv->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;

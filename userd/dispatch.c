@@ -36,10 +36,10 @@ static const struct command commands[SMB2_NR_COMMANDS] = {
 	[SMB2_CANCEL] = { NULL, 0, "CANCEL" },
 	[SMB2_ECHO] = { smb2_echo, 0, "ECHO" },
 	[SMB2_QUERY_DIRECTORY] = { smb2_query_directory, NEED_SESSION | NEED_TREE, "QUERY_DIRECTORY" },
-	[SMB2_CHANGE_NOTIFY] = { NULL, NEED_SESSION | NEED_TREE, "CHANGE_NOTIFY" },
+	[SMB2_CHANGE_NOTIFY] = { smb2_change_notify, NEED_SESSION | NEED_TREE, "CHANGE_NOTIFY" },
 	[SMB2_QUERY_INFO] = { smb2_query_info, NEED_SESSION | NEED_TREE, "QUERY_INFO" },
 	[SMB2_SET_INFO] = { smb2_set_info, NEED_SESSION | NEED_TREE, "SET_INFO" },
-	[SMB2_OPLOCK_BREAK] = { NULL, NEED_SESSION | NEED_TREE, "OPLOCK_BREAK" },
+	[SMB2_OPLOCK_BREAK] = { smb2_oplock_break, NEED_SESSION | NEED_TREE, "OPLOCK_BREAK" },
 };
 
 static bool is_error(u32 status)
@@ -88,10 +88,39 @@ static bool out_of_order(struct dfs_conn *c, u16 cmd)
 	return !c->negotiated;
 }
 
+/* CANCEL (MS-SMB2 3.3.5.16): the named pending operation ends as cancelled. */
+static void cancel(struct dfs_conn *c, const u8 *hdr)
+{
+	struct dfs_async *a = dfs_async_find_cancel(c, hdr);
+
+	if (!a)
+		return;
+	a->open = NULL;
+	if (a->cancel)
+		a->cancel(a);
+	dfs_async_complete(a, STATUS_CANCELLED, NULL, 0);
+}
+
+/* The interim response of an operation that went async (3.3.4.2). */
+static void finish_pending(struct dfs_req *r)
+{
+	struct dfs_pdu_out *o = r->out;
+
+	o->len = dfs_smb2_error_rsp(r->rsp, o->cap, r->hdr, STATUS_PENDING);
+	dfs_put_le32(r->rsp + SMB2_HDR_FLAGS,
+		     dfs_get_le32(r->rsp + SMB2_HDR_FLAGS) | SMB2_FLAGS_ASYNC_COMMAND);
+	dfs_put_le64(r->rsp + SMB2_HDR_ASYNC_ID, r->async->async_id);
+	dfs_put_le64(r->rsp + SMB2_HDR_SESSION_ID, r->rsp_session_id);
+}
+
 static void finish(struct dfs_req *r, u32 status)
 {
 	struct dfs_pdu_out *o = r->out;
 
+	if (status == STATUS_PENDING && r->async) {
+		finish_pending(r);
+		return;
+	}
 	if (r->rsp_len == 0 && status != STATUS_SUCCESS) {
 		o->len = dfs_smb2_error_rsp(r->rsp, o->cap, r->hdr, status);
 	} else {
@@ -137,8 +166,8 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 	r.compound_fid = c->compound_fid;
 
 	if (r.command == SMB2_CANCEL) {
-		/* nothing runs asynchronously yet, so there is nothing to cancel */
-		out->no_response = true;
+		cancel(c, r.hdr);
+		out->no_response = true;	/* CANCEL itself is never answered */
 		return 0;
 	}
 	if (out_of_order(c, r.command)) {

@@ -27,6 +27,8 @@
 enum { OP_ACCEPT = 0, OP_RECV = 1, OP_SEND = 2, OP_MASK = 3 };
 
 static volatile sig_atomic_t stop_requested;
+/* the running loop, for frames queued from outside a completion (kick) */
+static struct loop *running;
 
 struct loop {
 	struct io_uring ring;
@@ -98,17 +100,49 @@ static void arm_recv(struct loop *l, struct dfs_conn *c)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
+	c->recv_armed = true;
 	io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_RECV);
 }
 
-static void arm_send(struct loop *l, struct dfs_conn *c)
+/* Send the current response first, then queued async/unsolicited frames. */
+static void kick_send(struct loop *l, struct dfs_conn *c)
 {
-	struct io_uring_sqe *sqe = get_sqe(l);
+	struct io_uring_sqe *sqe;
+	const u8 *p;
+	u32 n;
 
-	io_uring_prep_send(sqe, c->fd, c->out + c->out_sent,
-			   c->out_len - c->out_sent, MSG_NOSIGNAL);
+	if (c->send_armed || c->closing)
+		return;
+	if (c->out_busy) {
+		p = c->out + c->out_sent;
+		n = c->out_len - c->out_sent;
+		c->sending_out = true;
+	} else if (c->outq) {
+		p = c->outq->data + c->outq->sent;
+		n = c->outq->len - c->outq->sent;
+		c->sending_out = false;
+	} else {
+		return;
+	}
+	sqe = get_sqe(l);
+	c->send_armed = true;
+	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_SEND);
+}
+
+/*
+ * Tear a connection down. Its recv or send may still be in flight: shut
+ * the socket so they complete, and free it when the last one has.
+ */
+static void close_conn(struct dfs_conn *c)
+{
+	if (!c->closing) {
+		c->closing = true;
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	if (!c->recv_armed && !c->send_armed)
+		dfs_conn_free(c);
 }
 
 /* Make room for a whole frame of `need` bytes; frames are bounded by max_frame. */
@@ -133,28 +167,25 @@ static void consume_in(struct dfs_conn *c, size_t n)
 }
 
 /*
- * Run every complete frame in the input buffer. Returns 1 when a send was
- * armed, 0 when more input is needed (recv armed), -1 to close.
+ * Run the complete frames in the input buffer until one produces a
+ * response (which occupies c->out until sent). -1 to close now.
  */
-static int process_input(struct loop *l, struct dfs_conn *c)
+static int run_frames(struct dfs_conn *c)
 {
-	for (;;) {
+	while (!c->out_busy) {
 		u32 flen, olen = 0;
 		u8 type;
 		int ret = dfs_nb_frame_len(&c->dp, c->in, c->in_len, &flen, &type);
 
 		if (ret == -EAGAIN)
-			break;
+			return 0;
 		if (ret < 0) {
 			log_info("%s: bad frame header (%s), closing", c->peer,
 				 ret == -EMSGSIZE ? "too long" : "not a session message");
 			return -1;
 		}
-		if (c->in_len < DFS_NB_HDR_SIZE + (size_t)flen) {
-			if (grow_in(c, DFS_NB_HDR_SIZE + (size_t)flen))
-				return -1;
-			break;
-		}
+		if (c->in_len < DFS_NB_HDR_SIZE + (size_t)flen)
+			return grow_in(c, DFS_NB_HDR_SIZE + (size_t)flen);
 		if (type == DFS_NB_KEEPALIVE) {
 			consume_in(c, DFS_NB_HDR_SIZE);
 			continue;
@@ -166,17 +197,36 @@ static int process_input(struct loop *l, struct dfs_conn *c)
 		if (olen) {
 			c->out_len = olen;
 			c->out_sent = 0;
-			c->closing = ret < 0;
-			arm_send(l, c);
-			return 1;
-		}
-		if (ret < 0)
+			c->out_busy = true;
+			c->drop_after_send = ret < 0;
+		} else if (ret < 0) {
 			return -1;
+		}
 	}
-	if (c->in_len == c->in_cap && grow_in(c, c->in_cap * 2))
-		return -1;
-	arm_recv(l, c);
 	return 0;
+}
+
+/* Process what has arrived, then wait for more or send what was produced. */
+static void process_input(struct loop *l, struct dfs_conn *c)
+{
+	if (run_frames(c) < 0) {
+		close_conn(c);
+		return;
+	}
+	if (!c->out_busy && !c->recv_armed) {
+		if (c->in_len == c->in_cap && grow_in(c, c->in_cap * 2)) {
+			close_conn(c);
+			return;
+		}
+		arm_recv(l, c);
+	}
+	kick_send(l, c);
+}
+
+void dfs_conn_kick(struct dfs_conn *c)
+{
+	if (running)
+		kick_send(running, c);
 }
 
 static void on_accept(struct loop *l, int res)
@@ -214,31 +264,47 @@ static void on_accept(struct loop *l, int res)
 
 static void on_recv(struct loop *l, struct dfs_conn *c, int res)
 {
-	if (res <= 0) {
-		if (res < 0)
+	c->recv_armed = false;
+	if (c->closing || res <= 0) {
+		if (res < 0 && !c->closing)
 			log_verbose("%s: recv: %s", c->peer, strerror(-res));
-		dfs_conn_free(c);
+		close_conn(c);
 		return;
 	}
 	c->in_len += (size_t)res;
-	if (process_input(l, c) < 0)
-		dfs_conn_free(c);
+	process_input(l, c);
 }
 
 static void on_send(struct loop *l, struct dfs_conn *c, int res)
 {
-	if (res < 0) {
-		log_verbose("%s: send: %s", c->peer, strerror(-res));
-		dfs_conn_free(c);
+	c->send_armed = false;
+	if (c->closing || res < 0) {
+		if (res < 0 && !c->closing)
+			log_verbose("%s: send: %s", c->peer, strerror(-res));
+		close_conn(c);
 		return;
 	}
-	c->out_sent += (u32)res;
-	if (c->out_sent < c->out_len) {
-		arm_send(l, c);
-		return;
+	if (c->sending_out) {
+		c->out_sent += (u32)res;
+		if (c->out_sent == c->out_len) {
+			c->out_busy = false;
+			if (c->drop_after_send) {
+				close_conn(c);
+				return;
+			}
+			process_input(l, c);
+			return;
+		}
+	} else {
+		struct dfs_outbuf *ob = c->outq;
+
+		ob->sent += (u32)res;
+		if (ob->sent == ob->len) {
+			c->outq = ob->next;
+			free(ob);
+		}
 	}
-	if (c->closing || process_input(l, c) < 0)
-		dfs_conn_free(c);
+	kick_send(l, c);
 }
 
 static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
@@ -278,6 +344,7 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	}
 	l.srv = srv;
 	l.lfd = listen_fd;
+	running = &l;
 	arm_accept(&l);
 	while (!stop_requested) {
 		struct io_uring_cqe *cqe;
@@ -294,6 +361,7 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 		io_uring_cqe_seen(&l.ring, cqe);
 	}
 	log_info("stopping");
+	running = NULL;
 	while (srv->conns)
 		dfs_conn_free(srv->conns);
 	io_uring_queue_exit(&l.ring);

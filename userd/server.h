@@ -81,6 +81,36 @@ struct dfs_tree {
 	u32 maximal_access;
 };
 
+/* A frame queued for sending that is not the answer to the current frame. */
+struct dfs_outbuf {
+	struct dfs_outbuf *next;
+	u32 len;
+	u32 sent;
+	u8 data[];
+};
+
+/*
+ * An operation that answered STATUS_PENDING (MS-SMB2 3.3.4.2) and will
+ * complete later: CHANGE_NOTIFY, a CREATE waiting for an oplock break.
+ */
+struct dfs_async {
+	struct dfs_async *next;
+	struct dfs_conn *conn;
+	u64 async_id;
+	u64 message_id;
+	u64 session_id;
+	u32 tree_id;
+	u16 command;
+	u16 credit_charge;
+	bool sign;			/* the request was signed */
+	bool encrypt;			/* the request came encrypted */
+	struct dfs_open *open;		/* the open it belongs to, if any */
+	u32 close_status;		/* completion status when that open closes */
+	/* called before the operation is completed as cancelled or torn down */
+	void (*cancel)(struct dfs_async *a);
+	void *priv;
+};
+
 struct dfs_open {
 	u64 persistent_id;
 	u64 volatile_id;
@@ -94,6 +124,11 @@ struct dfs_open {
 	u32 create_options;
 	bool delete_on_close;
 	void *dir;			/* QUERY_DIRECTORY state (smb2_dir.c) */
+	u64 dev, ino;			/* file identity, for oplocks */
+	u8 oplock;			/* granted SMB2_OPLOCK_LEVEL_* */
+	u8 oplock_target;		/* level a break in progress goes to */
+	bool oplock_breaking;		/* break sent, acknowledgment awaited */
+	bool pending;			/* its CREATE waits for an oplock break */
 	u64 position;			/* FilePositionInformation */
 };
 
@@ -122,7 +157,14 @@ struct dfs_conn {
 	u32 out_cap;
 	u32 out_len;			/* bytes of out to send */
 	u32 out_sent;			/* bytes of out already sent */
-	bool closing;			/* drop once out is sent */
+	bool out_busy;			/* out holds a response not yet sent */
+	bool drop_after_send;		/* protocol error: close once out is sent */
+	bool closing;			/* being torn down: no new I/O */
+	bool recv_armed;		/* a recv is in flight */
+	bool send_armed;		/* a send is in flight */
+	bool sending_out;		/* ... and it sends from out, not outq */
+	struct dfs_outbuf *outq;	/* async and unsolicited frames to send */
+	struct dfs_async *asyncs;	/* operations answered with STATUS_PENDING */
 	u64 compound_fid[2];		/* FileId a related compound inherits */
 };
 
@@ -155,6 +197,7 @@ struct dfs_req {
 	/* related compounds: FileId inherited from the previous CREATE */
 	u64 *compound_fid;		/* [0]=persistent, [1]=volatile */
 	struct dfs_pdu_out *out;
+	struct dfs_async *async;	/* set by a handler that returns STATUS_PENDING */
 };
 
 typedef u32 (*dfs_handler_fn)(struct dfs_req *r);
@@ -175,6 +218,23 @@ u32 smb2_echo(struct dfs_req *r);		/* smb2_misc.c */
 u32 smb2_query_directory(struct dfs_req *r);	/* smb2_dir.c */
 u32 smb2_query_info(struct dfs_req *r);		/* smb2_info.c */
 u32 smb2_set_info(struct dfs_req *r);		/* smb2_info.c */
+u32 smb2_change_notify(struct dfs_req *r);	/* smb2_notify.c */
+u32 smb2_oplock_break(struct dfs_req *r);	/* smb2_oplock.c */
+
+/*
+ * Oplocks (smb2_oplock.c). Called by CREATE once o is open: decides the
+ * level granted for `requested` (written to *granted) and breaks other
+ * opens' oplocks. Returns true when the CREATE must wait for a break
+ * acknowledgment: it then completes the response body it built with
+ * dfs_oplock_wait().
+ */
+bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
+		     u8 *granted);
+/* Park the CREATE response (body, len) until the breaks it waits on end. */
+u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
+		    u32 len);
+/* An open is closing: release what waits on it. */
+void dfs_oplock_close(struct dfs_open *o);
 
 /* Open table (open_table.c) */
 struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);
@@ -198,6 +258,27 @@ void dfs_tree_destroy(struct dfs_tree *t);
 /* Connection lifetime (conn.c) */
 struct dfs_conn *dfs_conn_new(struct dfs_server *srv, int fd, const char *peer);
 void dfs_conn_free(struct dfs_conn *c);
+
+/* Async operations (async.c) */
+/* Make r asynchronous; the handler then returns STATUS_PENDING. NULL on ENOMEM. */
+struct dfs_async *dfs_async_new(struct dfs_req *r);
+/* Send the final response (body may be NULL for an error body) and free a. */
+void dfs_async_complete(struct dfs_async *a, u32 status, const u8 *body, u32 body_len);
+/* The pending operation a CANCEL request names, or NULL. */
+struct dfs_async *dfs_async_find_cancel(struct dfs_conn *c, const u8 *cancel_hdr);
+/* Complete every pending operation on an open with status (close, tree gone). */
+void dfs_async_complete_open(struct dfs_open *o, u32 status);
+/* Forget every pending operation of a connection that is going away. */
+void dfs_async_drop_conn(struct dfs_conn *c);
+/*
+ * Queue an unsolicited PDU (built at buf + DFS_DP_ASYNC_ROOM, len bytes),
+ * signed or encrypted for session s as asked. Takes buf (malloc'd). 0 or -errno.
+ */
+int dfs_conn_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
+		      bool encrypt, u8 *buf, u32 len);
+
+/* Start sending queued frames (loop_uring.c; a no-op without a loop) */
+void dfs_conn_kick(struct dfs_conn *c);
 
 /* dispatch.c: the dfs_dp_ops the data plane calls in user mode */
 extern const struct dfs_dp_ops dfs_user_dp_ops;

@@ -295,8 +295,6 @@ static void commit_dialect(struct dfs_conn *c, u16 dialect)
 	c->signing_required =
 		c->srv->cfg->server_signing == DFS_SIGNING_MANDATORY ||
 		(c->client_security_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED);
-	if (dialect >= SMB2_DIALECT_300 && c->sign_alg == SMB2_SIGNING_HMAC_SHA256)
-		c->sign_alg = SMB2_SIGNING_AES_CMAC;
 	log_verbose("%s: negotiated dialect %x.%x.%x, signing %s", c->peer,
 		    dialect >> 8, (dialect >> 4) & 0xf, dialect & 0xf,
 		    c->signing_required ? "required" : "optional");

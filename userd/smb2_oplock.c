@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smb2_oplock.c - oplocks (MS-SMB2 3.3.1.10, 3.3.4.6, 3.3.5.22.1).
+ *
+ * Policy, chosen to be correct without breaking on writes: the only open
+ * of a file gets the level it asks for (II, exclusive or batch); when a
+ * second open arrives every other holder is broken to none. Level II
+ * holders are just told (no acknowledgment exists for that break); an
+ * exclusive or batch holder must acknowledge or close first, so the new
+ * CREATE goes asynchronous and its response waits until then.
+ * Leases are not offered (no SMB2_GLOBAL_CAP_LEASING), so a lease request
+ * gets no oplock.
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "userd/server.h"
+#include "userd/log.h"
+
+#define BREAK_SIZE 24
+
+/* A CREATE whose response waits for oplock breaks to end. */
+struct waiter {
+	struct dfs_open *o;	/* the new open; NULL once it is closed */
+	u32 len;
+	u8 body[];
+};
+
+static bool same_file(const struct dfs_open *a, const struct dfs_open *b)
+{
+	return a != b && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* Tell a holder its oplock is now `level` (an unsolicited OPLOCK_BREAK). */
+static void send_break(struct dfs_open *h, u8 level)
+{
+	struct dfs_session *s = h->sess;
+	u8 *buf = malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + BREAK_SIZE);
+	u8 *p, *b;
+
+	if (!buf)
+		return;
+	p = buf + DFS_DP_ASYNC_ROOM;
+	memset(p, 0, SMB2_HDR_SIZE + BREAK_SIZE);
+	dfs_put_le32(p, SMB2_PROTO_ID);
+	dfs_put_le16(p + SMB2_HDR_STRUCT_SIZE, SMB2_HDR_SIZE);
+	dfs_put_le16(p + SMB2_HDR_COMMAND, SMB2_OPLOCK_BREAK);
+	dfs_put_le32(p + SMB2_HDR_FLAGS, SMB2_FLAGS_SERVER_TO_REDIR);
+	dfs_put_le64(p + SMB2_HDR_MESSAGE_ID, ~0ull);
+	b = p + SMB2_HDR_SIZE;
+	dfs_put_le16(b, BREAK_SIZE);
+	b[2] = level;
+	dfs_put_le64(b + 8, h->persistent_id);
+	dfs_put_le64(b + 16, h->volatile_id);
+	/* notifications are never signed; they are encrypted where data is */
+	dfs_conn_send_pdu(s->conn, s, false,
+			  s->encrypt_data || h->tree->encrypt_data, buf,
+			  SMB2_HDR_SIZE + BREAK_SIZE);
+}
+
+/* Break one other open of the file; true if we must wait for its ack. */
+static bool break_holder(struct dfs_open *h)
+{
+	if (h->oplock_breaking)
+		return true;
+	if (h->oplock == SMB2_OPLOCK_LEVEL_NONE)
+		return false;
+	send_break(h, SMB2_OPLOCK_LEVEL_NONE);
+	if (h->oplock == SMB2_OPLOCK_LEVEL_II) {
+		h->oplock = SMB2_OPLOCK_LEVEL_NONE;
+		return false;
+	}
+	h->oplock_breaking = true;
+	h->oplock_target = SMB2_OPLOCK_LEVEL_NONE;
+	return true;
+}
+
+static u8 sole_grant(u8 requested)
+{
+	switch (requested) {
+	case SMB2_OPLOCK_LEVEL_II:
+	case SMB2_OPLOCK_LEVEL_EXCLUSIVE:
+	case SMB2_OPLOCK_LEVEL_BATCH:
+		return requested;
+	default:
+		return SMB2_OPLOCK_LEVEL_NONE;
+	}
+}
+
+bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
+		     u8 *granted)
+{
+	struct dfs_server *srv = r->srv;
+	struct stat st;
+	bool others = false, wait = false;
+	u32 i;
+
+	*granted = SMB2_OPLOCK_LEVEL_NONE;
+	if (fstat(o->fd, &st))
+		return false;
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (!h || !same_file(h, o) || h->pending)
+			continue;
+		others = true;
+		if (break_holder(h))
+			wait = true;
+	}
+	/* directories get no oplocks (MS-SMB2 3.3.5.9) */
+	if (!others && !o->is_dir)
+		*granted = sole_grant(requested);
+	o->oplock = *granted;
+	return wait;
+}
+
+static void waiter_cancel(struct dfs_async *a)
+{
+	struct waiter *w = a->priv;
+
+	a->priv = NULL;
+	if (!w)
+		return;
+	if (w->o) {
+		struct dfs_open *o = w->o;
+
+		w->o = NULL;
+		o->pending = false;
+		dfs_open_close(a->conn->srv, o);
+	}
+	free(w);
+}
+
+u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
+		    u32 len)
+{
+	struct dfs_async *a;
+	struct waiter *w = malloc(sizeof(*w) + len);
+
+	if (!w)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	a = dfs_async_new(r);
+	if (!a) {
+		free(w);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	w->o = o;
+	w->len = len;
+	memcpy(w->body, body, len);
+	o->pending = true;
+	a->priv = w;
+	a->cancel = waiter_cancel;
+	log_debug("CREATE waits for an oplock break on inode %llu",
+		  (unsigned long long)o->ino);
+	return STATUS_PENDING;
+}
+
+/* Is any other open of o's file still breaking? */
+static bool still_breaking(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (h && same_file(h, o) && h->oplock_breaking)
+			return true;
+	}
+	return false;
+}
+
+/* Send the parked CREATE responses whose breaks have all ended. */
+static void release_waiters(struct dfs_server *srv)
+{
+	struct dfs_conn *c;
+	struct dfs_async *a;
+
+again:
+	for (c = srv->conns; c; c = c->next) {
+		for (a = c->asyncs; a; a = a->next) {
+			struct waiter *w = a->priv;
+
+			if (a->cancel != waiter_cancel || !w || !w->o ||
+			    still_breaking(srv, w->o))
+				continue;
+			w->o->pending = false;
+			a->priv = NULL;
+			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
+			free(w);
+			goto again;	/* the list changed under us */
+		}
+	}
+}
+
+void dfs_oplock_close(struct dfs_open *o)
+{
+	struct dfs_server *srv = o->sess->conn->srv;
+	struct dfs_async *a;
+
+	if (o->pending) {
+		/* a parked CREATE whose open goes away (tree or session gone) */
+		for (a = o->sess->conn->asyncs; a; a = a->next) {
+			struct waiter *w = a->priv;
+
+			if (a->cancel == waiter_cancel && w && w->o == o) {
+				w->o = NULL;
+				waiter_cancel(a);
+				dfs_async_complete(a, STATUS_CANCELLED, NULL, 0);
+				break;
+			}
+		}
+		o->pending = false;
+		return;
+	}
+	if (o->oplock_breaking) {
+		o->oplock_breaking = false;
+		o->oplock = SMB2_OPLOCK_LEVEL_NONE;
+		/* it left the open table already: closing ends its break */
+		release_waiters(srv);
+	}
+}
+
+/* OPLOCK_BREAK acknowledgment (3.3.5.22.1) */
+u32 smb2_oplock_break(struct dfs_req *r)
+{
+	struct dfs_open *o;
+	u8 level;
+
+	if (r->body_len < BREAK_SIZE || dfs_get_le16(r->body) != BREAK_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	level = r->body[2];
+	o = dfs_open_lookup(r, r->body + 8);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (!o->oplock_breaking)
+		return STATUS_INVALID_OPLOCK_PROTOCOL;
+	if (level != SMB2_OPLOCK_LEVEL_NONE && level != SMB2_OPLOCK_LEVEL_II)
+		return STATUS_INVALID_PARAMETER;
+	if (level > o->oplock_target) {
+		/* acknowledged above what we broke to: the break still ends at target */
+		level = o->oplock_target;
+	}
+	o->oplock = level;
+	o->oplock_breaking = false;
+	memset(r->rsp_body, 0, BREAK_SIZE);
+	dfs_put_le16(r->rsp_body, BREAK_SIZE);
+	r->rsp_body[2] = level;
+	memcpy(r->rsp_body + 8, r->body + 8, 16);
+	r->rsp_len = BREAK_SIZE;
+	release_waiters(r->srv);
+	return STATUS_SUCCESS;
+}
