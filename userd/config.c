@@ -42,6 +42,8 @@ enum opt_id {
 	OPT_LOG_LEVEL,
 	OPT_MAX_CONN,
 	OPT_CIPHERS,
+	OPT_UNAUTH_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
 	OPT_SIGN_ALGS,
 	OPT_PATH,
 	OPT_COMMENT,
@@ -405,6 +407,29 @@ static int set_max_conn(struct parser *p, const char *name, const char *val)
 
 /* ---- share options ------------------------------------------------------ */
 
+/* Seconds, 0 (off) to one day. */
+static int set_seconds(struct parser *p, const char *name, const char *val,
+		       unsigned int *dst)
+{
+	unsigned long v;
+
+	if (parse_uint(val, 0, 86400, &v))
+		return perr(p, "'%s' must be seconds from 0 (off) to 86400, not '%s'",
+			    name, val);
+	*dst = (unsigned int)v;
+	return 0;
+}
+
+static int set_unauth_timeout(struct parser *p, const char *name, const char *val)
+{
+	return set_seconds(p, name, val, &p->cfg->unauth_timeout);
+}
+
+static int set_idle_timeout(struct parser *p, const char *name, const char *val)
+{
+	return set_seconds(p, name, val, &p->cfg->idle_timeout);
+}
+
 /*
  * A preference list of algorithm names ("AES-128-GCM, AES-256-GCM"): each
  * known once, at least one. Names are Samba's, so smb.conf lines carry over.
@@ -560,6 +585,8 @@ static const struct option_def options[] = {
 	{ "log level",		 OPT_LOG_LEVEL,	    SC_GLOBAL, set_log_level },
 	{ "max connections",	 OPT_MAX_CONN,	    SC_GLOBAL, set_max_conn },
 	{ "server smb3 encryption algorithms", OPT_CIPHERS, SC_GLOBAL, set_ciphers },
+	{ "unauthenticated timeout", OPT_UNAUTH_TIMEOUT, SC_GLOBAL, set_unauth_timeout },
+	{ "idle timeout",	 OPT_IDLE_TIMEOUT,  SC_GLOBAL, set_idle_timeout },
 	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
 	{ "path",		 OPT_PATH,	    SC_SHARE,  set_path },
 	{ "comment",		 OPT_COMMENT,	    SC_SHARE,  set_comment },
@@ -648,6 +675,8 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	strcpy(cfg->server_string, "DittoFS");
 	cfg->log_level = 1;
 	cfg->max_connections = 1024;
+	cfg->unauth_timeout = 60;
+	cfg->idle_timeout = 0;
 	/* the order the issue and Windows use: fast GCM first, 256-bit last */
 	cfg->ciphers[0] = 2;	/* AES-128-GCM */
 	cfg->ciphers[1] = 1;	/* AES-128-CCM */

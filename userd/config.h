@@ -58,6 +58,8 @@ struct dfs_config {
 	char server_string[128];	/* default "DittoFS" */
 	int log_level;			/* 0 errors .. 3 debug, default 1 */
 	unsigned max_connections;	/* default 1024 */
+	unsigned unauth_timeout;	/* s without a valid session; 0 = off, default 60 */
+	unsigned idle_timeout;		/* s without a request; 0 = off (default) */
 	/* "server smb3 encryption algorithms": cipher ids, preference order */
 	uint16_t ciphers[4];
 	int n_ciphers;

@@ -30,6 +30,8 @@ struct dfs_conn *dfs_conn_new(struct dfs_server *srv, int fd, const char *peer)
 	}
 	c->srv = srv;
 	c->fd = fd;
+	c->created_ms = dfs_monotonic_ms();
+	c->last_rx_ms = c->created_ms;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	dfs_dp_conn_init(&c->dp, srv->crypto, &dfs_user_dp_ops, c, DFS_MAX_FRAME);
 	c->next = srv->conns;

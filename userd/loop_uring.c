@@ -24,7 +24,7 @@
 #include "userd/loop.h"
 #include "userd/log.h"
 
-enum { OP_ACCEPT = 0, OP_RECV = 1, OP_SEND = 2, OP_MASK = 3 };
+enum { OP_ACCEPT = 0, OP_RECV = 1, OP_SEND = 2, OP_TIMER = 3, OP_MASK = 3 };
 
 static volatile sig_atomic_t stop_requested;
 /* the running loop, for frames queued from outside a completion (kick) */
@@ -36,6 +36,7 @@ struct loop {
 	int lfd;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	struct __kernel_timespec tick;
 };
 
 static void on_signal(int sig)
@@ -94,6 +95,16 @@ static void arm_accept(struct loop *l)
 	io_uring_prep_accept(sqe, l->lfd, (struct sockaddr *)&l->peer,
 			     &l->peer_len, SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, OP_ACCEPT);
+}
+
+static void arm_timer(struct loop *l)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	l->tick.tv_sec = 1;
+	l->tick.tv_nsec = 0;
+	io_uring_prep_timeout(sqe, &l->tick, 0, 0);
+	io_uring_sqe_set_data64(sqe, OP_TIMER);
 }
 
 static void arm_recv(struct loop *l, struct dfs_conn *c)
@@ -272,6 +283,7 @@ static void on_recv(struct loop *l, struct dfs_conn *c, int res)
 		return;
 	}
 	c->in_len += (size_t)res;
+	c->last_rx_ms = dfs_monotonic_ms();
 	process_input(l, c);
 }
 
@@ -307,6 +319,19 @@ static void on_send(struct loop *l, struct dfs_conn *c, int res)
 	kick_send(l, c);
 }
 
+static void on_timer(struct loop *l)
+{
+	struct dfs_conn *c, *next;
+
+	arm_timer(l);
+	dfs_server_tick(l->srv);
+	for (c = l->srv->conns; c; c = next) {
+		next = c->next;
+		if (c->expired && !c->closing)
+			close_conn(c);
+	}
+}
+
 static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
@@ -315,6 +340,9 @@ static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 	switch (data & OP_MASK) {
 	case OP_ACCEPT:
 		on_accept(l, cqe->res);
+		break;
+	case OP_TIMER:
+		on_timer(l);
 		break;
 	case OP_RECV:
 		on_recv(l, c, cqe->res);
@@ -346,6 +374,7 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	l.lfd = listen_fd;
 	running = &l;
 	arm_accept(&l);
+	arm_timer(&l);
 	while (!stop_requested) {
 		struct io_uring_cqe *cqe;
 

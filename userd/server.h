@@ -128,6 +128,7 @@ struct dfs_open {
 	u8 oplock;			/* granted SMB2_OPLOCK_LEVEL_* */
 	u8 oplock_target;		/* level a break in progress goes to */
 	bool oplock_breaking;		/* break sent, acknowledgment awaited */
+	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
 	bool pending;			/* its CREATE waits for an oplock break */
 	u64 position;			/* FilePositionInformation */
 };
@@ -165,6 +166,9 @@ struct dfs_conn {
 	bool sending_out;		/* ... and it sends from out, not outq */
 	struct dfs_outbuf *outq;	/* async and unsolicited frames to send */
 	struct dfs_async *asyncs;	/* operations answered with STATUS_PENDING */
+	u64 created_ms;			/* monotonic, for the unauthenticated timeout */
+	u64 last_rx_ms;			/* monotonic, for the idle timeout */
+	bool expired;			/* a timeout ran out: the loop closes it */
 	u64 compound_fid[2];		/* FileId a related compound inherits */
 };
 
@@ -235,6 +239,13 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len);
 /* An open is closing: release what waits on it. */
 void dfs_oplock_close(struct dfs_open *o);
+/* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */
+void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
+
+/* Timers (timers.c): called about once a second by the loop */
+u64 dfs_monotonic_ms(void);
+/* Mark connections whose timeouts ran out (c->expired); end overdue breaks. */
+void dfs_server_tick(struct dfs_server *srv);
 
 /* Open table (open_table.c) */
 struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);

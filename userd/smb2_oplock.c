@@ -18,6 +18,8 @@
 #include "userd/log.h"
 
 #define BREAK_SIZE 24
+/* Windows' oplock break acknowledgment timer (MS-SMB2 3.3.2.1) */
+#define OPLOCK_BREAK_TIMEOUT_MS 35000
 
 /* A CREATE whose response waits for oplock breaks to end. */
 struct waiter {
@@ -72,6 +74,7 @@ static bool break_holder(struct dfs_open *h)
 	}
 	h->oplock_breaking = true;
 	h->oplock_target = SMB2_OPLOCK_LEVEL_NONE;
+	h->break_deadline = dfs_monotonic_ms() + OPLOCK_BREAK_TIMEOUT_MS;
 	return true;
 }
 
@@ -220,6 +223,27 @@ void dfs_oplock_close(struct dfs_open *o)
 		/* it left the open table already: closing ends its break */
 		release_waiters(srv);
 	}
+}
+
+void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
+{
+	bool ended = false;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (!h || !h->oplock_breaking || now_ms < h->break_deadline)
+			continue;
+		/* no acknowledgment in time: the holder is at the target level */
+		log_info("oplock break on inode %llu not acknowledged in %d s",
+			 (unsigned long long)h->ino, OPLOCK_BREAK_TIMEOUT_MS / 1000);
+		h->oplock_breaking = false;
+		h->oplock = h->oplock_target;
+		ended = true;
+	}
+	if (ended)
+		release_waiters(srv);
 }
 
 /* OPLOCK_BREAK acknowledgment (3.3.5.22.1) */

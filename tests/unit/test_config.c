@@ -409,6 +409,24 @@ START_TEST(test_algorithm_lists)
 }
 END_TEST
 
+START_TEST(test_timeouts)
+{
+	struct dfs_config *cfg;
+
+	ck_assert_int_eq(load("[global]\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->unauth_timeout, 60);
+	ck_assert_uint_eq(cfg->idle_timeout, 0);
+	dfs_config_free(cfg);
+	ck_assert_int_eq(load("[global]\nunauthenticated timeout = 0\nidle timeout = 3600\n",
+			      &cfg), 0);
+	ck_assert_uint_eq(cfg->unauth_timeout, 0);
+	ck_assert_uint_eq(cfg->idle_timeout, 3600);
+	dfs_config_free(cfg);
+	expect_error("[global]\nidle timeout = 86401\n", 2, "0 (off) to 86400");
+	expect_error("[global]\nunauthenticated timeout = -1\n", 2, "0 (off) to 86400");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -436,6 +454,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_global_share_defaults);
 	tcase_add_test(tc, test_algorithm_lists);
+	tcase_add_test(tc, test_timeouts);
 	suite_add_tcase(s, tc);
 	return s;
 }
