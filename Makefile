@@ -36,6 +36,8 @@ DITTOFSD := $(BUILD)/dittofsd
 DITTOFSCTL := $(BUILD)/dittofsctl
 
 .PHONY: all deps run check unit freestanding integration clean kmod
+# keep the unit tests' objects: they are intermediate to make, not to us
+.SECONDARY:
 all: $(DITTOFSD) $(DITTOFSCTL) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
