@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * open_table.c - the server's table of opens, indexed by FileId.
+ *
+ * A volatile id is (generation << 32) | slot: the slot finds the open in
+ * O(1), and the generation, bumped on every new open, makes an id that
+ * outlived its open (closed, then the slot reused) never match again.
+ * The persistent id equals the volatile id until durable handles exist.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "userd/log.h"
+#include "userd/server.h"
+#include "userd/vfs/vfs.h"
+
+#define OPEN_TABLE_MIN 64
+#define OPEN_TABLE_MAX (1u << 20)
+
+static int table_grow(struct dfs_server *srv)
+{
+	u32 ncap = srv->opens_cap ? srv->opens_cap * 2 : OPEN_TABLE_MIN;
+	struct dfs_open **n;
+
+	if (ncap > OPEN_TABLE_MAX)
+		return -1;
+	n = realloc(srv->opens, ncap * sizeof(*n));
+	if (!n)
+		return -1;
+	memset(n + srv->opens_cap, 0, (ncap - srv->opens_cap) * sizeof(*n));
+	srv->opens = n;
+	srv->opens_cap = ncap;
+	return 0;
+}
+
+static u32 next_generation(struct dfs_server *srv)
+{
+	/* 0 would allow id 0; all-ones would collide with the compound id */
+	do {
+		srv->open_gen++;
+	} while (srv->open_gen == 0 || srv->open_gen == 0xFFFFFFFFu);
+	return srv->open_gen;
+}
+
+struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t)
+{
+	struct dfs_open *o;
+	u32 slot;
+
+	for (slot = 0; slot < srv->opens_cap; slot++)
+		if (!srv->opens[slot])
+			break;
+	if (slot == srv->opens_cap && table_grow(srv) < 0)
+		return NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->volatile_id = ((u64)next_generation(srv) << 32) | slot;
+	o->persistent_id = o->volatile_id;
+	o->tree = t;
+	o->sess = t->sess;
+	o->fd = -1;
+	srv->opens[slot] = o;
+	return o;
+}
+
+struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
+{
+	struct dfs_server *srv = r->srv;
+	u64 pid = dfs_get_le64(fileid16);
+	u64 vid = dfs_get_le64(fileid16 + 8);
+	struct dfs_open *o;
+	u32 slot;
+
+	/* all-ones in a related compound: the FileId the last CREATE made */
+	if (pid == ~0ull && vid == ~0ull) {
+		if (!(r->flags & SMB2_FLAGS_RELATED_OPERATIONS) || !r->compound_fid)
+			return NULL;
+		pid = r->compound_fid[0];
+		vid = r->compound_fid[1];
+	}
+	slot = (u32)vid;
+	if (slot >= srv->opens_cap)
+		return NULL;
+	o = srv->opens[slot];
+	if (!o || o->volatile_id != vid || o->persistent_id != pid)
+		return NULL;
+	/* an id is only good on the tree and session that opened it */
+	if (o->tree != r->tree || o->sess != r->sess)
+		return NULL;
+	return o;
+}
+
+/* Same file as o? Compared by device and inode, recorded at CREATE. */
+static bool same_file(const struct dfs_open *o, u64 dev, u64 ino)
+{
+	return o->fd >= 0 && o->dev == dev && o->ino == ino;
+}
+
+bool dfs_open_delete_pending(struct dfs_server *srv, u64 dev, u64 ino)
+{
+	struct dfs_open *o;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		/*
+		 * FILE_DELETE_ON_CLOSE alone only marks the file when its handle
+		 * closes; a disposition set through SET_INFO marks it now.
+		 */
+		if (o && o->delete_on_close &&
+		    !(o->create_options & FILE_DELETE_ON_CLOSE) &&
+		    same_file(o, dev, ino))
+			return true;
+	}
+	return false;
+}
+
+/* Rights that take part in share-mode checks (MS-FSA 2.1.5.1.2) */
+#define SHARE_RIGHTS (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | \
+		      FILE_EXECUTE | DELETE)
+
+/* Does an open with access conflict with one that allows share_with? */
+static bool share_conflict(u32 access, u32 share_with)
+{
+	if ((access & (FILE_READ_DATA | FILE_EXECUTE)) &&
+	    !(share_with & FILE_SHARE_READ))
+		return true;
+	if ((access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+	    !(share_with & FILE_SHARE_WRITE))
+		return true;
+	return (access & DELETE) && !(share_with & FILE_SHARE_DELETE);
+}
+
+u32 dfs_open_share_check(struct dfs_server *srv, u64 dev, u64 ino, u32 access,
+			 u32 share)
+{
+	struct dfs_open *o;
+	u32 i;
+
+	/* opens for attributes only never conflict, in either direction */
+	if (!(access & SHARE_RIGHTS))
+		return STATUS_SUCCESS;
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (!o || !(o->access & SHARE_RIGHTS) || !same_file(o, dev, ino))
+			continue;
+		if (share_conflict(access, o->share_access) ||
+		    share_conflict(o->access, share))
+			return STATUS_SHARING_VIOLATION;
+	}
+	return STATUS_SUCCESS;
+}
+
+/*
+ * The file stays until its last handle closes: if another open of it
+ * exists, hand the pending delete on to that one instead of unlinking.
+ */
+static bool pass_delete_on(struct dfs_server *srv, struct dfs_open *o)
+{
+	struct dfs_open *x;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		x = srv->opens[i];
+		if (!x || x == o || !same_file(x, o->dev, o->ino))
+			continue;
+		x->delete_on_close = true;
+		x->create_options &= ~FILE_DELETE_ON_CLOSE;
+		return true;
+	}
+	return false;
+}
+
+static void apply_delete_on_close(struct dfs_server *srv, struct dfs_open *o)
+{
+	int ret;
+
+	if (!o->path || !o->path[0] || o->tree->root_fd < 0)
+		return;
+	if (pass_delete_on(srv, o))
+		return;
+	vfs_become(o->sess);
+	ret = vfs_unlink(o->tree->root_fd, o->path, o->is_dir);
+	vfs_unbecome();
+	if (ret < 0)
+		log_verbose("delete on close of '%s': %s", o->path, strerror(-ret));
+}
+
+void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
+{
+	u32 slot = (u32)o->volatile_id;
+
+	if (slot < srv->opens_cap && srv->opens[slot] == o)
+		srv->opens[slot] = NULL;
+	/* pending CHANGE_NOTIFYs on this handle end now (MS-SMB2 3.3.5.10) */
+	dfs_async_complete_open(o, STATUS_NOTIFY_CLEANUP);
+	/* and CREATEs waiting for this handle's oplock break may go on */
+	dfs_oplock_close(o);
+	if (o->dir)
+		smb2_dir_free(o->dir);
+	o->dir = NULL;
+	if (o->delete_on_close)
+		apply_delete_on_close(srv, o);
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->path);
+	free(o);
+}
+
+void dfs_open_close_tree(struct dfs_server *srv, struct dfs_tree *t)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++)
+		if (srv->opens[i] && srv->opens[i]->tree == t)
+			dfs_open_close(srv, srv->opens[i]);
+}
+
+/* Is path a direct child of dir? (both share-relative) */
+static bool is_child_of(const char *path, const char *dir)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+
+	return strlen(dir) == dlen && !strncmp(path, dir, dlen);
+}
+
+/* Is path below dir, at any depth? */
+static bool is_below(const char *path, const char *dir)
+{
+	size_t dlen = strlen(dir);
+
+	return !strncmp(path, dir, dlen) && path[dlen] == '/';
+}
+
+u32 dfs_open_rename_check(struct dfs_server *srv, const struct dfs_open *o)
+{
+	const struct dfs_open *x;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		x = srv->opens[i];
+		if (!x || x == o || !x->path || !x->tree ||
+		    x->tree->share != o->tree->share)
+			continue;
+		/* a directory with open files inside stays where it is */
+		if (o->is_dir && is_below(x->path, o->path))
+			return STATUS_ACCESS_DENIED;
+		/*
+		 * Renaming changes the parent: an open of it that holds DELETE,
+		 * or that does not share delete, forbids that (as Samba does).
+		 */
+		if (x->is_dir && is_child_of(o->path, x->path) &&
+		    ((x->access & DELETE) || !(x->share_access & FILE_SHARE_DELETE)))
+			return STATUS_SHARING_VIOLATION;
+	}
+	return STATUS_SUCCESS;
+}
+
+/* Rewrite path p (== from or under from/) to live under to; 0 or -1. */
+static int repath(char **p, const char *from, size_t flen, const char *to)
+{
+	size_t tlen = strlen(to), rest = strlen(*p + flen);
+	char *n = malloc(tlen + rest + 1);
+
+	if (!n)
+		return -1;
+	memcpy(n, to, tlen);
+	memcpy(n + tlen, *p + flen, rest + 1);
+	free(*p);
+	*p = n;
+	return 0;
+}
+
+void dfs_open_renamed(struct dfs_server *srv, const void *share,
+		      const char *from, const char *to)
+{
+	size_t flen = strlen(from);
+	struct dfs_open *o;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (!o || !o->path || !o->tree || (const void *)o->tree->share != share)
+			continue;
+		if (strncmp(o->path, from, flen) ||
+		    (o->path[flen] != '\0' && o->path[flen] != '/'))
+			continue;
+		if (repath(&o->path, from, flen, to) < 0)
+			log_err("out of memory re-pointing an open after rename");
+	}
+}

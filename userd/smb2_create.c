@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smb2_create.c - SMB2 CREATE and CLOSE (MS-SMB2 2.2.13-2.2.16,
+ * 3.3.5.9, 3.3.5.10; semantics from MS-FSA 2.1.5.1).
+ *
+ * A CREATE resolves the wire name to a share-relative path, applies the
+ * disposition with confined opens, and registers the result in the open
+ * table. Access rights are checked by the kernel when the file is opened
+ * with the matching O_* mode as the session's user; the granted mask we
+ * remember is what the client asked for (or the maximal access).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "userd/log.h"
+#include "userd/server.h"
+#include "userd/vfs/vfs.h"
+
+/* CREATE request fields (offsets in the body) */
+#define CR_STRUCT_SIZE		57
+#define CR_OPLOCK		3
+#define CR_DESIRED_ACCESS	24
+#define CR_FILE_ATTRIBUTES	28
+#define CR_SHARE_ACCESS		32
+#define CR_DISPOSITION		36
+#define CR_OPTIONS		40
+#define CR_NAME_OFFSET		44
+#define CR_NAME_LENGTH		46
+#define CR_CTX_OFFSET		48
+#define CR_CTX_LENGTH		52
+#define CR_FIXED		56
+
+/* CREATE response */
+#define CRR_STRUCT_SIZE		89
+#define CRR_FIXED		88
+
+#define FILE_GENERIC_READ	0x00120089u
+#define FILE_GENERIC_WRITE	0x00120116u
+#define FILE_GENERIC_EXECUTE	0x001200A0u
+
+/* Rights that change the file or its metadata: refused on a read-only tree */
+#define WRITE_RIGHTS (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | \
+		      FILE_WRITE_ATTRIBUTES | FILE_DELETE_CHILD | DELETE | \
+		      WRITE_DAC | WRITE_OWNER)
+/* Rights checked against the maximal access at open time */
+#define CHECKED_RIGHTS (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | \
+			FILE_EXECUTE | FILE_READ_EA | FILE_WRITE_EA | \
+			FILE_WRITE_ATTRIBUTES | WRITE_DAC | WRITE_OWNER)
+
+/* CreateOptions a server must refuse or does not support */
+#define CR_OPTS_INVALID 0xFF000000u
+/* FILE_CREATE_TREE_CONNECTION, FILE_OPEN_BY_FILE_ID, FILE_RESERVE_OPFILTER */
+#define CR_OPTS_UNSUPPORTED 0x00102080u
+/* DesiredAccess bits that are reserved (MS-SMB2 3.3.5.9) */
+#define CR_ACCESS_INVALID 0x0CE0FE00u
+
+u32 smb2_map_generic(u32 access)
+{
+	if (access & GENERIC_READ)
+		access |= FILE_GENERIC_READ;
+	if (access & GENERIC_WRITE)
+		access |= FILE_GENERIC_WRITE;
+	if (access & GENERIC_EXECUTE)
+		access |= FILE_GENERIC_EXECUTE;
+	if (access & GENERIC_ALL)
+		access |= FILE_ALL_ACCESS;
+	return access & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE |
+			  GENERIC_ALL);
+}
+
+u32 smb2_maximal_access(int fd, const struct vfs_stat *st, bool read_only_tree)
+{
+	u32 a = READ_CONTROL | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
+	uid_t me = vfs_fsuid();
+	bool owner = me == 0 || st->uid == me;
+
+	/* execute is reading to a file server, as with "acl allow execute always" */
+	if (vfs_fd_access(fd, R_OK))
+		a |= FILE_READ_DATA | FILE_READ_EA | FILE_EXECUTE;
+	if (vfs_fd_access(fd, X_OK))
+		a |= FILE_EXECUTE;
+	if (vfs_fd_access(fd, W_OK)) {
+		a |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |
+		     FILE_WRITE_ATTRIBUTES | DELETE | FILE_DELETE_CHILD;
+	}
+	/* the owner may chmod and set times, and delete (parent permitting) */
+	if (owner)
+		a |= FILE_WRITE_ATTRIBUTES | WRITE_DAC | WRITE_OWNER | DELETE;
+	if (read_only_tree)
+		a &= ~WRITE_RIGHTS;
+	return a;
+}
+
+/* What a CREATE asks for, after parsing and validation */
+struct create_args {
+	u32 desired;		/* mapped access, MAXIMUM_ALLOWED kept as a bit */
+	u32 attrs;
+	u32 share;
+	u32 disp;
+	u32 opts;
+	bool want_mxac;
+	bool want_qfid;
+	u64 alloc_size;		/* AlSi: space to reserve for a new file */
+	char path[VFS_PATH_MAX];
+};
+
+/* What CREATE found or made */
+struct create_result {
+	int fd;
+	u32 action;
+	u32 granted;
+	u32 maximal;
+	struct vfs_stat st;
+};
+
+/*
+ * Walk the create context chain (MS-SMB2 2.2.13.2): every Next is
+ * 8-aligned and stays inside the chain, every name and data range stays
+ * inside its own context. Unknown contexts are ignored.
+ */
+static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
+{
+	u32 off = 0, next, ext, noff, nlen, doff, dlen;
+	const u8 *c;
+
+	while (len) {
+		if (!dfs_range_ok(off, 16, len))
+			return STATUS_INVALID_PARAMETER;
+		c = ctx + off;
+		next = dfs_get_le32(c);
+		noff = dfs_get_le16(c + 4);
+		nlen = dfs_get_le16(c + 6);
+		doff = dfs_get_le16(c + 10);
+		dlen = dfs_get_le32(c + 12);
+		if (next && (next & 7 || !dfs_range_ok(off, next, len) || next < 16))
+			return STATUS_INVALID_PARAMETER;
+		ext = next ? next : len - off;
+		if (noff < 16 || !dfs_range_ok(noff, nlen, ext) || nlen < 4)
+			return STATUS_INVALID_PARAMETER;
+		if (dlen && (doff < 16 || !dfs_range_ok(doff, dlen, ext)))
+			return STATUS_INVALID_PARAMETER;
+		if (nlen == 4) {
+			const u8 *n = c + noff;
+
+			if (!memcmp(n, "MxAc", 4))
+				a->want_mxac = true;
+			else if (!memcmp(n, "AlSi", 4) && dlen == 8)
+				a->alloc_size = dfs_get_le64(c + doff);
+			else if (!memcmp(n, "QFid", 4))
+				a->want_qfid = true;
+			else if (!memcmp(n, "DHnC", 4) || !memcmp(n, "DH2C", 4) ||
+				 !memcmp(n, "TWrp", 4))
+				/*
+				 * a durable handle we never granted, or a
+				 * snapshot we do not have
+				 */
+				return STATUS_OBJECT_NAME_NOT_FOUND;
+		}
+		if (!next)
+			break;
+		off += next;
+	}
+	return STATUS_SUCCESS;
+}
+
+static u32 parse_create(struct dfs_req *r, struct create_args *a)
+{
+	const u8 *b = r->body;
+	u32 noff, nlen, coff, clen, raw;
+
+	if (r->body_len < CR_FIXED || dfs_get_le16(b) != CR_STRUCT_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	memset(a, 0, sizeof(*a));
+	if (dfs_get_le32(b + 4) > 3)	/* ImpersonationLevel: Delegate max */
+		return STATUS_BAD_IMPERSONATION_LEVEL;
+	raw = dfs_get_le32(b + CR_DESIRED_ACCESS);
+	a->attrs = dfs_get_le32(b + CR_FILE_ATTRIBUTES);
+	a->share = dfs_get_le32(b + CR_SHARE_ACCESS);
+	a->disp = dfs_get_le32(b + CR_DISPOSITION);
+	a->opts = dfs_get_le32(b + CR_OPTIONS);
+	noff = dfs_get_le16(b + CR_NAME_OFFSET);
+	nlen = dfs_get_le16(b + CR_NAME_LENGTH);
+	coff = dfs_get_le32(b + CR_CTX_OFFSET);
+	clen = dfs_get_le32(b + CR_CTX_LENGTH);
+
+	/* access first: Windows judges the mask before anything else */
+	if (raw & CR_ACCESS_INVALID)
+		return STATUS_ACCESS_DENIED;
+	if (raw & ACCESS_SYSTEM_SECURITY)
+		return STATUS_PRIVILEGE_NOT_HELD;
+	if ((raw & ~SYNCHRONIZE) == 0)
+		return STATUS_ACCESS_DENIED;	/* nothing asked for */
+	if (a->disp > FILE_OVERWRITE_IF || a->share > 7 ||
+	    (a->attrs & ~0x7FB7u) || (a->opts & CR_OPTS_INVALID) ||
+	    ((a->opts & FILE_DIRECTORY_FILE) && (a->opts & FILE_NON_DIRECTORY_FILE)))
+		return STATUS_INVALID_PARAMETER;
+	if ((a->opts & FILE_DIRECTORY_FILE) && a->disp != FILE_CREATE &&
+	    a->disp != FILE_OPEN && a->disp != FILE_OPEN_IF)
+		return STATUS_INVALID_PARAMETER;
+	if (a->opts & CR_OPTS_UNSUPPORTED)
+		return STATUS_NOT_SUPPORTED;
+	a->desired = smb2_map_generic(raw);
+	if ((a->opts & FILE_DELETE_ON_CLOSE) &&
+	    !(a->desired & (DELETE | MAXIMUM_ALLOWED)))
+		return STATUS_ACCESS_DENIED;
+
+	if (nlen) {
+		if (noff < SMB2_HDR_SIZE ||
+		    !dfs_range_ok(noff - SMB2_HDR_SIZE, nlen, r->body_len))
+			return STATUS_INVALID_PARAMETER;
+		if (nlen & 1)
+			return STATUS_INVALID_PARAMETER;
+	}
+	if (clen) {
+		if (coff < SMB2_HDR_SIZE ||
+		    !dfs_range_ok(coff - SMB2_HDR_SIZE, clen, r->body_len))
+			return STATUS_INVALID_PARAMETER;
+	}
+	return STATUS_SUCCESS;
+}
+
+/* ENOENT on the whole path: was it the file or a directory on the way? */
+static u32 not_found_status(int root_fd, const char *path)
+{
+	const char *leaf;
+	int dfd = vfs_open_parent(root_fd, path, &leaf);
+
+	if (dfd < 0)
+		return STATUS_OBJECT_PATH_NOT_FOUND;
+	close(dfd);
+	return STATUS_OBJECT_NAME_NOT_FOUND;
+}
+
+static u32 errno_open_status(int root_fd, const char *path, int err)
+{
+	if (err == ENOENT)
+		return not_found_status(root_fd, path);
+	return vfs_errno_status(err);
+}
+
+/* O_* mode for a regular file open with these rights */
+static int file_flags(u32 access, bool trunc)
+{
+	bool w = (access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) || trunc;
+	bool rd = access & (FILE_READ_DATA | FILE_EXECUTE);
+
+	if (w)
+		return (rd ? O_RDWR : O_WRONLY) | (trunc ? O_TRUNC : 0);
+	return O_RDONLY;
+}
+
+static bool wants_data(u32 access)
+{
+	return access & (FILE_READ_DATA | FILE_EXECUTE | FILE_WRITE_DATA |
+			 FILE_APPEND_DATA);
+}
+
+/*
+ * The real open of something that exists. Opens that do not touch data
+ * fall back to O_PATH, so "read attributes" works on a file the user may
+ * not read (as on Windows, where the two rights are separate).
+ */
+static int reopen(int root_fd, const char *path, bool is_dir, u32 access,
+		  bool trunc)
+{
+	int flags, fd;
+
+	if (is_dir)
+		flags = O_RDONLY | O_DIRECTORY;
+	else
+		flags = file_flags(access, trunc) | O_NONBLOCK | O_NOCTTY;
+	fd = vfs_open(root_fd, path, flags, 0);
+	if (fd == -EACCES && (is_dir || (!wants_data(access) && !trunc)))
+		fd = vfs_open(root_fd, path, O_PATH | (is_dir ? O_DIRECTORY : 0), 0);
+	return fd;
+}
+
+/* May the current identity remove entries from path's parent? */
+static bool parent_writable(int root_fd, const char *path)
+{
+	const char *leaf;
+	int dfd = vfs_open_parent(root_fd, path, &leaf);
+	bool ok;
+
+	if (dfd < 0)
+		return false;
+	ok = vfs_fd_access(dfd, W_OK | X_OK);
+	close(dfd);
+	return ok;
+}
+
+static u32 check_existing(struct dfs_req *r, struct create_args *a,
+			  struct create_result *res, int fd0, bool trunc)
+{
+	bool ro = r->tree->read_only;
+	u32 want;
+
+	if (a->disp == FILE_CREATE)
+		return STATUS_OBJECT_NAME_COLLISION;
+	if (!S_ISREG(res->st.mode) && !S_ISDIR(res->st.mode))
+		return STATUS_ACCESS_DENIED;	/* fifos, devices, sockets */
+	if (res->st.is_dir && (a->opts & FILE_NON_DIRECTORY_FILE))
+		return STATUS_FILE_IS_A_DIRECTORY;
+	if (!res->st.is_dir && (a->opts & FILE_DIRECTORY_FILE))
+		return STATUS_NOT_A_DIRECTORY;
+	if (res->st.is_dir && a->disp != FILE_OPEN && a->disp != FILE_OPEN_IF)
+		return STATUS_INVALID_PARAMETER;
+	if (dfs_open_delete_pending(r->srv, res->st.dev, res->st.ino))
+		return STATUS_DELETE_PENDING;
+
+	res->maximal = smb2_maximal_access(fd0, &res->st, ro);
+	want = a->desired & ~MAXIMUM_ALLOWED;
+	if (ro && (want & WRITE_RIGHTS))
+		return STATUS_ACCESS_DENIED;
+	if (ro && a->disp != FILE_OPEN && a->disp != FILE_OPEN_IF)
+		return STATUS_ACCESS_DENIED;
+	if ((want & DELETE) && !(res->maximal & DELETE) &&
+	    !parent_writable(r->tree->root_fd, a->path))
+		return STATUS_ACCESS_DENIED;
+	if (!a->path[0] && (want & DELETE))
+		return STATUS_ACCESS_DENIED;	/* never the share root */
+	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
+	    (a->opts & FILE_DELETE_ON_CLOSE))
+		return STATUS_CANNOT_DELETE;
+	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
+	    (want & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+		return STATUS_ACCESS_DENIED;
+	/* rights the kernel does not check at open time are checked here */
+	if (want & ~res->maximal & CHECKED_RIGHTS)
+		return STATUS_ACCESS_DENIED;
+	res->granted = a->desired & MAXIMUM_ALLOWED ? want | res->maximal : want;
+	return dfs_open_share_check(r->srv, res->st.dev, res->st.ino,
+				    res->granted | (trunc ? FILE_WRITE_DATA : 0),
+				    a->share);
+}
+
+static u32 open_existing(struct dfs_req *r, struct create_args *a,
+			 struct create_result *res, int fd0)
+{
+	bool trunc = a->disp == FILE_SUPERSEDE || a->disp == FILE_OVERWRITE ||
+		     a->disp == FILE_OVERWRITE_IF;
+	u32 st;
+	int fd;
+
+	if (vfs_fstat(fd0, &res->st) < 0)
+		return vfs_errno_status(errno);
+	st = check_existing(r, a, res, fd0, trunc);
+	if (st)
+		return st;
+	fd = reopen(r->tree->root_fd, a->path, res->st.is_dir, res->granted,
+		    trunc && !res->st.is_dir);
+	if (fd < 0)
+		return errno_open_status(r->tree->root_fd, a->path, -fd);
+	res->fd = fd;
+	if (vfs_fstat(fd, &res->st) < 0)
+		return vfs_errno_status(errno);
+	if (!S_ISREG(res->st.mode) && !S_ISDIR(res->st.mode))
+		return STATUS_ACCESS_DENIED;	/* swapped under us */
+	res->action = a->disp == FILE_SUPERSEDE ? FILE_SUPERSEDED :
+		      trunc ? FILE_OVERWRITTEN : FILE_OPENED;
+	return STATUS_SUCCESS;
+}
+
+static u32 create_new(struct dfs_req *r, struct create_args *a,
+		      struct create_result *res)
+{
+	bool dir = a->opts & FILE_DIRECTORY_FILE;
+	mode_t mode;
+	int fd, ret;
+
+	if (a->disp == FILE_OPEN || a->disp == FILE_OVERWRITE)
+		return not_found_status(r->tree->root_fd, a->path);
+	if (r->tree->read_only)
+		return STATUS_ACCESS_DENIED;
+	if (dir) {
+		ret = vfs_mkdir(r->tree->root_fd, a->path, 0777);
+		if (ret < 0)
+			return errno_open_status(r->tree->root_fd, a->path, -ret);
+		fd = reopen(r->tree->root_fd, a->path, true, 0, false);
+	} else {
+		mode = a->attrs & FILE_ATTRIBUTE_READONLY ? 0444 : 0666;
+		/* the creator may do anything: MAXIMUM_ALLOWED means read-write */
+		fd = vfs_create_file(r->tree->root_fd, a->path,
+				     file_flags(a->desired & MAXIMUM_ALLOWED ?
+						FILE_READ_DATA | FILE_WRITE_DATA :
+						a->desired, false) | O_NONBLOCK,
+				     mode);
+	}
+	if (fd < 0)
+		return errno_open_status(r->tree->root_fd, a->path, -fd);
+	res->fd = fd;
+	if (vfs_fstat(fd, &res->st) < 0)
+		return vfs_errno_status(errno);
+	res->maximal = smb2_maximal_access(fd, &res->st, false);
+	/* the creator gets what it asked for, whatever the new mode says */
+	res->granted = a->desired & ~MAXIMUM_ALLOWED;
+	if (a->desired & MAXIMUM_ALLOWED)
+		res->granted |= res->maximal;
+	res->maximal |= res->granted;
+	res->action = FILE_CREATED;
+	return STATUS_SUCCESS;
+}
+
+static u32 do_open(struct dfs_req *r, struct create_args *a,
+		   struct create_result *res)
+{
+	int root = r->tree->root_fd, fd0, tries;
+	u32 st = STATUS_SUCCESS;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd0 = vfs_open(root, a->path, O_PATH, 0);
+		if (fd0 == -ENOENT || fd0 == -ENOTDIR) {
+			/* "Readme.TXT" finds "README.txt", as on Windows */
+			vfs_fix_case(root, a->path, sizeof(a->path));
+			fd0 = vfs_open(root, a->path, O_PATH, 0);
+		}
+		if (fd0 >= 0) {
+			st = open_existing(r, a, res, fd0);
+			close(fd0);
+			return st;
+		}
+		if (fd0 != -ENOENT)
+			return errno_open_status(root, a->path, -fd0);
+		st = create_new(r, a, res);
+		/* lost a race with another creator: open what it made */
+		if (st != STATUS_OBJECT_NAME_COLLISION || a->disp == FILE_CREATE)
+			return st;
+	}
+	return st;
+}
+
+/* One create context at p: name (4 bytes) and data; returns its size. */
+static u32 put_context(u8 *p, const char *name, const u8 *data, u32 dlen)
+{
+	memset(p, 0, 24);
+	dfs_put_le16(p + 4, 16);	/* NameOffset */
+	dfs_put_le16(p + 6, 4);		/* NameLength */
+	dfs_put_le16(p + 10, 24);	/* DataOffset */
+	dfs_put_le32(p + 12, dlen);
+	memcpy(p + 16, name, 4);
+	memcpy(p + 24, data, dlen);
+	return DFS_ALIGN8(24 + dlen);
+}
+
+static u32 put_contexts(struct dfs_req *r, const struct create_args *a,
+			const struct create_result *res, u8 *out)
+{
+	u8 data[32];
+	u32 len = 0, prev = 0, n;
+
+	if (a->want_mxac) {
+		dfs_put_le32(data, STATUS_SUCCESS);
+		dfs_put_le32(data + 4, res->maximal);
+		n = put_context(out + len, "MxAc", data, 8);
+		prev = len;
+		len += n;
+	}
+	if (a->want_qfid) {
+		memset(data, 0, sizeof(data));
+		dfs_put_le64(data, res->st.ino);
+		dfs_put_le64(data + 8, res->st.dev);
+		if (len)
+			dfs_put_le32(out + prev, len - prev);
+		n = put_context(out + len, "QFid", data, 32);
+		len += n;
+	}
+	return len;
+}
+
+static u32 write_create_rsp(struct dfs_req *r, const struct create_args *a,
+			    const struct create_result *res,
+			    const struct dfs_open *o)
+{
+	u8 *p = r->rsp_body;
+	u32 clen;
+
+	memset(p, 0, CRR_FIXED + 8);
+	dfs_put_le16(p, CRR_STRUCT_SIZE);
+	p[2] = SMB2_OPLOCK_LEVEL_NONE;
+	dfs_put_le32(p + 4, res->action);
+	dfs_put_le64(p + 8, res->st.creation);
+	dfs_put_le64(p + 16, res->st.last_access);
+	dfs_put_le64(p + 24, res->st.last_write);
+	dfs_put_le64(p + 32, res->st.change);
+	dfs_put_le64(p + 40, res->st.alloc);
+	dfs_put_le64(p + 48, res->st.size);
+	dfs_put_le32(p + 56, res->st.attrs | vfs_dos_attrs(res->st.mode,
+					      vfs_basename(a->path)));
+	dfs_put_le64(p + 64, o->persistent_id);
+	dfs_put_le64(p + 72, o->volatile_id);
+	clen = put_contexts(r, a, res, p + CRR_FIXED);
+	if (clen) {
+		dfs_put_le32(p + 80, SMB2_HDR_SIZE + CRR_FIXED);
+		dfs_put_le32(p + 84, clen);
+		r->rsp_len = CRR_FIXED + clen;
+	} else {
+		r->rsp_len = CRR_FIXED + 1;	/* StructureSize counts one byte */
+	}
+	return STATUS_SUCCESS;
+}
+
+/*
+ * Oplocks are decided once the open exists: other holders are broken, and
+ * when one must acknowledge first the finished response waits for it.
+ */
+static u32 grant_oplock(struct dfs_req *r, struct dfs_open *o)
+{
+	u8 granted;
+	u32 st;
+
+	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], &granted)) {
+		r->rsp_body[2] = granted;
+		return STATUS_SUCCESS;
+	}
+	r->rsp_body[2] = granted;
+	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len);
+	r->rsp_len = 0;
+	if (st != STATUS_PENDING)
+		dfs_open_close(r->srv, o);
+	return st;
+}
+
+static u32 register_open(struct dfs_req *r, const struct create_args *a,
+			 struct create_result *res)
+{
+	struct dfs_open *o = dfs_open_new(r->srv, r->tree);
+
+	if (!o)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	o->path = strdup(a->path);
+	if (!o->path) {
+		dfs_open_close(r->srv, o);
+		return STATUS_NO_MEMORY;
+	}
+	o->fd = res->fd;
+	res->fd = -1;
+	o->is_dir = res->st.is_dir;
+	o->access = res->granted;
+	o->share_access = a->share;
+	o->create_options = a->opts;
+	o->delete_on_close = a->opts & FILE_DELETE_ON_CLOSE;
+	o->dev = res->st.dev;
+	o->ino = res->st.ino;
+	if (r->compound_fid) {
+		r->compound_fid[0] = o->persistent_id;
+		r->compound_fid[1] = o->volatile_id;
+	}
+	write_create_rsp(r, a, res, o);
+	return grant_oplock(r, o);
+}
+
+/* Reserve what AlSi asked for in a file we just created or emptied. */
+static void apply_alloc_size(const struct create_args *a,
+			     struct create_result *res)
+{
+	if (!a->alloc_size || res->st.is_dir || res->action == FILE_OPENED ||
+	    a->alloc_size > (u64)INT64_MAX)
+		return;
+	/* only a hint: file systems without fallocate just do not reserve */
+	if (fallocate(res->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)a->alloc_size) == 0)
+		vfs_fstat(res->fd, &res->st);
+}
+
+static u32 create_locked(struct dfs_req *r, struct create_args *a)
+{
+	struct create_result res = { .fd = -1 };
+	u32 st;
+
+	st = do_open(r, a, &res);
+	if (st == STATUS_SUCCESS)
+		apply_alloc_size(a, &res);
+	if (st == STATUS_SUCCESS && (a->opts & FILE_DELETE_ON_CLOSE) &&
+	    !(res.granted & DELETE))
+		st = STATUS_ACCESS_DENIED;
+	if (st == STATUS_SUCCESS && (a->opts & FILE_DELETE_ON_CLOSE) &&
+	    !a->path[0])
+		st = STATUS_ACCESS_DENIED;
+	if (st == STATUS_SUCCESS)
+		st = register_open(r, a, &res);
+	if (res.fd >= 0) {
+		/* failed after creating: do not leave a half-made file behind */
+		if (res.action == FILE_CREATED)
+			vfs_unlink(r->tree->root_fd, a->path, res.st.is_dir);
+		close(res.fd);
+	}
+	return st;
+}
+
+u32 smb2_create(struct dfs_req *r)
+{
+	struct create_args *a;
+	const u8 *b = r->body;
+	u32 st;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return STATUS_NO_MEMORY;
+	st = parse_create(r, a);
+	if (!st && r->tree->ipc)
+		st = STATUS_OBJECT_NAME_NOT_FOUND;	/* no pipes yet */
+	/* Windows refuses a name that starts at the root: it is relative */
+	if (!st && dfs_get_le16(b + CR_NAME_LENGTH) >= 2 &&
+	    dfs_get_le16(b + dfs_get_le16(b + CR_NAME_OFFSET) - SMB2_HDR_SIZE) == '\\')
+		st = STATUS_INVALID_PARAMETER;
+	if (!st)
+		st = vfs_path_from_utf16(b + dfs_get_le16(b + CR_NAME_OFFSET) -
+					 SMB2_HDR_SIZE,
+					 dfs_get_le16(b + CR_NAME_LENGTH),
+					 a->path, sizeof(a->path));
+	if (!st && dfs_get_le32(b + CR_CTX_LENGTH))
+		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
+				    SMB2_HDR_SIZE,
+				    dfs_get_le32(b + CR_CTX_LENGTH), a);
+	if (!st) {
+		vfs_become(r->sess);
+		st = create_locked(r, a);
+		vfs_unbecome();
+	}
+	log_debug("CREATE '%s' disp %u opts 0x%x access 0x%x -> 0x%08x",
+		  a->path, a->disp, a->opts, a->desired, st);
+	free(a);
+	return st;
+}
+
+/* --- CLOSE ------------------------------------------------------------ */
+
+#define CL_STRUCT_SIZE		24
+#define CLR_STRUCT_SIZE		60
+#define SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB 0x0001
+
+u32 smb2_close(struct dfs_req *r)
+{
+	const u8 *b = r->body;
+	struct dfs_open *o;
+	struct vfs_stat st;
+	u8 *p = r->rsp_body;
+	u16 flags;
+
+	if (r->body_len < CL_STRUCT_SIZE || dfs_get_le16(b) != CL_STRUCT_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	flags = dfs_get_le16(b + 2);
+	o = dfs_open_lookup(r, b + 8);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	memset(p, 0, CLR_STRUCT_SIZE);
+	dfs_put_le16(p, CLR_STRUCT_SIZE);
+	if ((flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && vfs_fstat(o->fd, &st) == 0) {
+		dfs_put_le16(p + 2, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB);
+		dfs_put_le64(p + 8, st.creation);
+		dfs_put_le64(p + 16, st.last_access);
+		dfs_put_le64(p + 24, st.last_write);
+		dfs_put_le64(p + 32, st.change);
+		dfs_put_le64(p + 40, st.alloc);
+		dfs_put_le64(p + 48, st.size);
+		dfs_put_le32(p + 56, st.attrs | vfs_dos_attrs(st.mode,
+						vfs_basename(o->path ? o->path : "")));
+	}
+	dfs_open_close(r->srv, o);
+	r->rsp_len = CLR_STRUCT_SIZE;
+	return STATUS_SUCCESS;
+}

@@ -1,0 +1,998 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smb2_info.c - SMB2 QUERY_INFO and SET_INFO (MS-SMB2 2.2.37-2.2.40,
+ * 3.3.5.20-3.3.5.21; structures MS-FSCC 2.4/2.5, rules MS-FSA 2.1.5.11-
+ * 2.1.5.15, security descriptors MS-DTYP 2.4.6).
+ *
+ * Every class is built in full into the response buffer, then cut to
+ * OutputBufferLength: a class of fixed size that does not fit is an
+ * INFO_LENGTH_MISMATCH, a variable one answers BUFFER_OVERFLOW with what
+ * fits, as Windows does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "userd/config.h"
+#include "userd/log.h"
+#include "userd/server.h"
+#include "userd/vfs/vfs.h"
+
+#define QI_STRUCT_SIZE	41
+#define QI_FIXED	40
+#define QIR_STRUCT_SIZE	9
+#define QIR_DATA	8
+
+#define SI_STRUCT_SIZE	33
+#define SI_FIXED	32
+
+/* AdditionalInformation bits for security queries */
+#define OWNER_SECURITY_INFORMATION	0x1u
+#define GROUP_SECURITY_INFORMATION	0x2u
+#define DACL_SECURITY_INFORMATION	0x4u
+#define SACL_SECURITY_INFORMATION	0x8u
+
+/* FileFsAttributeInformation flags */
+#define FILE_CASE_SENSITIVE_SEARCH	0x00000001u
+#define FILE_CASE_PRESERVED_NAMES	0x00000002u
+#define FILE_UNICODE_ON_DISK		0x00000004u
+#define FILE_SUPPORTS_SPARSE_FILES	0x00000040u
+
+#define FILE_DEVICE_DISK		0x00000007u
+#define FILE_DEVICE_IS_MOUNTED		0x00000020u
+
+#define FILE_GENERIC_READ	0x00120089u
+#define FILE_GENERIC_WRITE	0x00120116u
+#define FILE_GENERIC_EXECUTE	0x001200A0u
+
+/* Modes FileModeInformation can carry (MS-FSCC 2.4.26) */
+#define FILE_MODE_MASK (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY | \
+			FILE_NO_INTERMEDIATE_BUFFERING | \
+			FILE_SYNCHRONOUS_IO_ALERT | \
+			FILE_SYNCHRONOUS_IO_NONALERT | FILE_DELETE_ON_CLOSE)
+
+struct qi {
+	struct dfs_req *r;
+	struct dfs_open *o;
+	struct vfs_stat st;
+	u8 *buf;		/* where the class is built */
+	u32 cap;		/* room there */
+	u32 fixed;		/* the part that must fit, for variable classes */
+	bool variable;
+};
+
+/* --- file information -------------------------------------------------- */
+
+static void put_basic(u8 *p, const struct vfs_stat *st)
+{
+	dfs_put_le64(p, st->creation);
+	dfs_put_le64(p + 8, st->last_access);
+	dfs_put_le64(p + 16, st->last_write);
+	dfs_put_le64(p + 24, st->change);
+	dfs_put_le32(p + 32, st->attrs);
+	dfs_put_le32(p + 36, 0);
+}
+
+static void put_standard(u8 *p, const struct dfs_open *o,
+			 const struct vfs_stat *st)
+{
+	dfs_put_le64(p, st->alloc);
+	dfs_put_le64(p + 8, st->size);
+	dfs_put_le32(p + 16, st->nlink);
+	p[20] = o->delete_on_close;
+	p[21] = st->is_dir;
+	p[22] = p[23] = 0;
+}
+
+/* "\dir\file" in UTF-16LE at p; returns bytes, -1 if it does not fit */
+static long put_path_name(u8 *p, u32 cap, const char *path)
+{
+	size_t len = strlen(path), i;
+	long n;
+
+	if (cap < 2)
+		return -1;
+	dfs_put_le16(p, '\\');
+	n = vfs_utf8_to_utf16(path, len, p + 2, cap - 2);
+	if (n < 0)
+		return -1;
+	for (i = 2; i < (size_t)n + 2; i += 2)
+		if (dfs_get_le16(p + i) == '/')
+			dfs_put_le16(p + i, '\\');
+	return n + 2;
+}
+
+static u32 mode_info(const struct dfs_open *o)
+{
+	u32 m = o->create_options & FILE_MODE_MASK;
+
+	if (o->delete_on_close)
+		m |= FILE_DELETE_ON_CLOSE;
+	return m;
+}
+
+static long q_all(struct qi *q)
+{
+	u8 *p = q->buf;
+	long n;
+
+	q->variable = true;
+	q->fixed = 104;		/* sizeof(FILE_ALL_INFORMATION), as Windows counts */
+	put_basic(p, &q->st);
+	put_standard(p + 40, q->o, &q->st);
+	dfs_put_le64(p + 64, q->st.ino);
+	dfs_put_le32(p + 72, 0);		/* EaSize */
+	dfs_put_le32(p + 76, q->o->access);
+	dfs_put_le64(p + 80, q->o->position);
+	dfs_put_le32(p + 88, mode_info(q->o));
+	dfs_put_le32(p + 92, 0);		/* AlignmentRequirement */
+	n = put_path_name(p + 100, q->cap - 100, q->o->path);
+	if (n < 0)
+		return -1;
+	dfs_put_le32(p + 96, (u32)n);
+	return 100 + n;
+}
+
+/*
+ * FileNameInformation is "\dir\file"; the normalized name has no leading
+ * separator, and is empty for the share root.
+ */
+static long q_name(struct qi *q, bool normalized)
+{
+	long n;
+
+	q->variable = true;
+	q->fixed = 8;
+	n = put_path_name(q->buf + 4, q->cap - 4, q->o->path);
+	if (n < 0)
+		return -1;
+	if (normalized) {
+		n -= 2;
+		memmove(q->buf + 4, q->buf + 6, (size_t)n);
+	}
+	dfs_put_le32(q->buf, (u32)n);
+	return 4 + n;
+}
+
+static long q_alt_name(struct qi *q, u32 *status)
+{
+	char sn[13];
+	long n;
+
+	q->variable = true;
+	q->fixed = 8;
+	if (!q->o->path[0]) {
+		*status = STATUS_OBJECT_NAME_NOT_FOUND;	/* the root has none */
+		return -1;
+	}
+	vfs_short_name(vfs_basename(q->o->path), sn);
+	n = vfs_utf8_to_utf16(sn, strlen(sn), q->buf + 4, q->cap - 4);
+	if (n < 0)
+		return -1;
+	dfs_put_le32(q->buf, (u32)n);
+	return 4 + n;
+}
+
+static long q_stream(struct qi *q)
+{
+	static const char name[] = "::$DATA";
+	u8 *p = q->buf;
+	long n;
+
+	q->variable = true;
+	q->fixed = 32;
+	if (q->st.is_dir)
+		return 0;	/* a directory has no data stream */
+	dfs_put_le32(p, 0);
+	dfs_put_le64(p + 8, q->st.size);
+	dfs_put_le64(p + 16, q->st.alloc);
+	n = vfs_utf8_to_utf16(name, sizeof(name) - 1, p + 24, q->cap - 24);
+	dfs_put_le32(p + 4, (u32)n);
+	return 24 + n;
+}
+
+static long q_network_open(struct qi *q)
+{
+	u8 *p = q->buf;
+
+	dfs_put_le64(p, q->st.creation);
+	dfs_put_le64(p + 8, q->st.last_access);
+	dfs_put_le64(p + 16, q->st.last_write);
+	dfs_put_le64(p + 24, q->st.change);
+	dfs_put_le64(p + 32, q->st.alloc);
+	dfs_put_le64(p + 40, q->st.size);
+	dfs_put_le32(p + 48, q->st.attrs);
+	dfs_put_le32(p + 52, 0);
+	return 56;
+}
+
+/* Rights a class needs (MS-FSA 2.1.5.12): most want FILE_READ_ATTRIBUTES */
+static bool needs_read_attributes(u8 cls)
+{
+	switch (cls) {
+	case FileBasicInformation:
+	case FileAllInformation:
+	case FileNetworkOpenInformation:
+	case FileAttributeTagInformation:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long query_file_class(struct qi *q, u8 cls, u32 *status)
+{
+	u8 *p = q->buf;
+
+	memset(p, 0, 128);
+	switch (cls) {
+	case FileBasicInformation:
+		put_basic(p, &q->st);
+		return 40;
+	case FileStandardInformation:
+		put_standard(p, q->o, &q->st);
+		return 24;
+	case FileInternalInformation:
+		dfs_put_le64(p, q->st.ino);
+		return 8;
+	case FileEaInformation:
+		return 4;
+	case FileAccessInformation:
+		dfs_put_le32(p, q->o->access);
+		return 4;
+	case FilePositionInformation:
+		dfs_put_le64(p, q->o->position);
+		return 8;
+	case FileModeInformation:
+		dfs_put_le32(p, mode_info(q->o));
+		return 4;
+	case FileAlignmentInformation:
+		return 4;
+	case FileAllInformation:
+		return q_all(q);
+	case FileNormalizedNameInformation:
+		if (q->r->conn->dialect < SMB2_DIALECT_311) {
+			*status = STATUS_NOT_SUPPORTED;
+			return -1;
+		}
+		return q_name(q, true);
+	case FileNameInformation:
+		return q_name(q, false);
+	case FileNetworkOpenInformation:
+		return q_network_open(q);
+	case FileAttributeTagInformation:
+		dfs_put_le32(p, q->st.attrs);
+		return 8;
+	case FileStreamInformation:
+		return q_stream(q);
+	case FileCompressionInformation:
+		dfs_put_le64(p, q->st.size);
+		return 16;
+	case FileIdInformation:
+		dfs_put_le64(p, q->st.dev);
+		dfs_put_le64(p + 8, q->st.ino);
+		return 24;
+	case FileAlternateNameInformation:
+		return q_alt_name(q, status);
+	case FileFullEaInformation:
+		*status = STATUS_NO_EAS_ON_FILE;
+		return -1;
+	default:
+		*status = STATUS_INVALID_INFO_CLASS;
+		return -1;
+	}
+}
+
+static u32 query_file(struct qi *q, u8 cls, long *len)
+{
+	u32 status = STATUS_SUCCESS;
+
+	if (needs_read_attributes(cls) && !(q->o->access & FILE_READ_ATTRIBUTES))
+		return STATUS_ACCESS_DENIED;
+	*len = query_file_class(q, cls, &status);
+	if (*len < 0 && status == STATUS_SUCCESS)
+		status = STATUS_BUFFER_OVERFLOW;
+	return status;
+}
+
+/* --- file system information ------------------------------------------- */
+
+struct fs_units {
+	u64 total, avail, free_units;
+	u32 sectors_per_unit;
+	u32 bytes_per_sector;
+};
+
+static int fs_units(int fd, struct fs_units *u)
+{
+	struct statvfs sv;
+	u64 frsize;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return -errno;
+	frsize = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+	u->bytes_per_sector = 512;
+	u->sectors_per_unit = frsize >= 512 ? (u32)(frsize / 512) : 1;
+	u->total = sv.f_blocks * frsize / ((u64)u->sectors_per_unit * 512);
+	u->avail = sv.f_bavail * frsize / ((u64)u->sectors_per_unit * 512);
+	u->free_units = sv.f_bfree * frsize / ((u64)u->sectors_per_unit * 512);
+	return 0;
+}
+
+static long q_fs_volume(struct qi *q)
+{
+	const char *label = q->r->tree->share ? q->r->tree->share->name : "IPC$";
+	struct vfs_stat root = { 0 };
+	u8 *p = q->buf;
+	long n;
+
+	q->variable = true;
+	q->fixed = 24;
+	memset(p, 0, 18);
+	if (vfs_fstat(q->r->tree->root_fd, &root) == 0)
+		dfs_put_le64(p, root.creation);
+	/* a stable serial: the device and inode of the share root */
+	dfs_put_le32(p + 8, (u32)(root.dev ^ (root.dev >> 32) ^ root.ino));
+	n = vfs_utf8_to_utf16(label, strlen(label), p + 18, q->cap - 18);
+	if (n < 0)
+		n = 0;
+	dfs_put_le32(p + 12, (u32)n);
+	return 18 + n;
+}
+
+static long q_fs_attribute(struct qi *q)
+{
+	static const char fsname[] = "NTFS";
+	u8 *p = q->buf;
+	long n;
+
+	q->variable = true;
+	q->fixed = 16;
+	dfs_put_le32(p, FILE_CASE_SENSITIVE_SEARCH | FILE_CASE_PRESERVED_NAMES |
+		     FILE_UNICODE_ON_DISK | FILE_SUPPORTS_SPARSE_FILES);
+	dfs_put_le32(p + 4, VFS_NAME_MAX);
+	n = vfs_utf8_to_utf16(fsname, sizeof(fsname) - 1, p + 12, q->cap - 12);
+	dfs_put_le32(p + 8, (u32)n);
+	return 12 + n;
+}
+
+static long q_fs_size(struct qi *q, u8 cls, u32 *status)
+{
+	struct fs_units u = { 0 };
+	u8 *p = q->buf;
+	int ret = fs_units(q->o->fd, &u);
+
+	if (ret < 0) {
+		*status = vfs_errno_status(-ret);
+		return -1;
+	}
+	dfs_put_le64(p, u.total);
+	dfs_put_le64(p + 8, u.avail);
+	if (cls == FileFsSizeInformation) {
+		dfs_put_le32(p + 16, u.sectors_per_unit);
+		dfs_put_le32(p + 20, u.bytes_per_sector);
+		return 24;
+	}
+	dfs_put_le64(p + 16, u.free_units);
+	dfs_put_le32(p + 24, u.sectors_per_unit);
+	dfs_put_le32(p + 28, u.bytes_per_sector);
+	return 32;
+}
+
+static long q_fs_sector_size(struct qi *q)
+{
+	u8 *p = q->buf;
+
+	dfs_put_le32(p, 512);		/* LogicalBytesPerSector */
+	dfs_put_le32(p + 4, 512);	/* PhysicalBytesPerSectorForAtomicity */
+	dfs_put_le32(p + 8, 512);	/* ...ForPerformance */
+	dfs_put_le32(p + 12, 512);	/* FileSystemEffective... */
+	dfs_put_le32(p + 16, 0x3);	/* aligned device, partition aligned */
+	dfs_put_le32(p + 20, 0);
+	dfs_put_le32(p + 24, 0);
+	return 28;
+}
+
+static u32 query_fs(struct qi *q, u8 cls, long *len)
+{
+	u32 status = STATUS_SUCCESS;
+	u8 *p = q->buf;
+
+	memset(p, 0, 64);
+	switch (cls) {
+	case FileFsVolumeInformation:
+		*len = q_fs_volume(q);
+		break;
+	case FileFsSizeInformation:
+	case FileFsFullSizeInformation:
+		*len = q_fs_size(q, cls, &status);
+		break;
+	case FileFsDeviceInformation:
+		dfs_put_le32(p, FILE_DEVICE_DISK);
+		dfs_put_le32(p + 4, FILE_DEVICE_IS_MOUNTED);
+		*len = 8;
+		break;
+	case FileFsAttributeInformation:
+		*len = q_fs_attribute(q);
+		break;
+	case FileFsSectorSizeInformation:
+		*len = q_fs_sector_size(q);
+		break;
+	case FileFsControlInformation:
+		/* no quotas: no filtering thresholds, no default limits */
+		memset(p, 0, 48);
+		dfs_put_le64(p + 24, ~0ull);	/* DefaultQuotaThreshold */
+		dfs_put_le64(p + 32, ~0ull);	/* DefaultQuotaLimit */
+		*len = 48;
+		break;
+	case FileFsObjectIdInformation:
+		dfs_put_le64(p, q->st.dev);
+		*len = 64;
+		break;
+	default:
+		*len = -1;
+		status = STATUS_INVALID_INFO_CLASS;
+	}
+	return status;
+}
+
+/* --- security: S-1-22-1-uid owner, S-1-22-2-gid group, DACL from mode -- */
+
+static u32 put_unix_sid(u8 *p, u32 kind, u32 id)
+{
+	p[0] = 1;			/* Revision */
+	p[1] = 2;			/* SubAuthorityCount */
+	memset(p + 2, 0, 6);
+	p[7] = 22;			/* IdentifierAuthority: Unix */
+	dfs_put_le32(p + 8, kind);
+	dfs_put_le32(p + 12, id);
+	return 16;
+}
+
+static u32 put_everyone_sid(u8 *p)
+{
+	p[0] = 1;
+	p[1] = 1;
+	memset(p + 2, 0, 6);
+	p[7] = 1;			/* World authority */
+	dfs_put_le32(p + 8, 0);
+	return 12;
+}
+
+static u32 rwx_mask(mode_t bits, bool dir)
+{
+	u32 m = READ_CONTROL | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
+
+	if (bits & 4)
+		m |= FILE_GENERIC_READ;
+	if (bits & 2) {
+		m |= FILE_GENERIC_WRITE;
+		if (dir)
+			m |= FILE_DELETE_CHILD;
+	}
+	if (bits & 1)
+		m |= FILE_GENERIC_EXECUTE;
+	return m;
+}
+
+/* One ACCESS_ALLOWED ACE; kind 0 = Everyone */
+static u32 put_ace(u8 *p, u32 mask, u32 kind, u32 id)
+{
+	u32 sl;
+
+	p[0] = 0;			/* ACCESS_ALLOWED_ACE_TYPE */
+	p[1] = 0;
+	dfs_put_le32(p + 4, mask);
+	sl = kind ? put_unix_sid(p + 8, kind, id) : put_everyone_sid(p + 8);
+	dfs_put_le16(p + 2, (u16)(8 + sl));
+	return 8 + sl;
+}
+
+static u32 put_dacl(u8 *p, const struct vfs_stat *st)
+{
+	u32 n = 8, owner;
+
+	owner = rwx_mask((st->mode >> 6) & 7, st->is_dir) | WRITE_DAC |
+		WRITE_OWNER | FILE_WRITE_ATTRIBUTES | DELETE;
+	n += put_ace(p + n, owner, 1, st->uid);
+	n += put_ace(p + n, rwx_mask((st->mode >> 3) & 7, st->is_dir), 2, st->gid);
+	n += put_ace(p + n, rwx_mask(st->mode & 7, st->is_dir), 0, 0);
+	p[0] = 2;			/* AclRevision */
+	p[1] = 0;
+	dfs_put_le16(p + 2, (u16)n);
+	dfs_put_le16(p + 4, 3);		/* AceCount */
+	dfs_put_le16(p + 6, 0);
+	return n;
+}
+
+static long build_sd(u8 *p, u32 info, const struct vfs_stat *st)
+{
+	u32 n = 20;
+	u16 control = 0x8000;		/* SE_SELF_RELATIVE */
+
+	memset(p, 0, 20);
+	p[0] = 1;
+	if (info & OWNER_SECURITY_INFORMATION) {
+		dfs_put_le32(p + 4, n);
+		n += put_unix_sid(p + n, 1, st->uid);
+	}
+	if (info & GROUP_SECURITY_INFORMATION) {
+		dfs_put_le32(p + 8, n);
+		n += put_unix_sid(p + n, 2, st->gid);
+	}
+	if (info & DACL_SECURITY_INFORMATION) {
+		control |= 0x0004;	/* SE_DACL_PRESENT */
+		dfs_put_le32(p + 16, n);
+		n += put_dacl(p + n, st);
+	}
+	dfs_put_le16(p + 2, control);
+	return n;
+}
+
+/*
+ * A security descriptor that does not fit is STATUS_BUFFER_TOO_SMALL with
+ * the size needed as the error data (MS-SMB2 3.3.5.20.3).
+ */
+static u32 too_small(struct dfs_req *r, u32 need)
+{
+	u8 *p = r->rsp_body;
+
+	dfs_put_le16(p, 9);
+	p[2] = 0;
+	p[3] = 0;
+	dfs_put_le32(p + 4, 4);
+	dfs_put_le32(p + 8, need);
+	r->rsp_len = 12;
+	return STATUS_BUFFER_TOO_SMALL;
+}
+
+static u32 query_security(struct qi *q, u32 info, u32 out_len, long *len)
+{
+	if (info & SACL_SECURITY_INFORMATION)
+		return STATUS_PRIVILEGE_NOT_HELD;
+	if (!(q->o->access & READ_CONTROL))
+		return STATUS_ACCESS_DENIED;
+	*len = build_sd(q->buf, info, &q->st);
+	if ((u32)*len > out_len)
+		return too_small(q->r, (u32)*len);
+	return STATUS_SUCCESS;
+}
+
+/* --- QUERY_INFO ---------------------------------------------------------- */
+
+static u32 finish_query(struct qi *q, long len, u32 out_len)
+{
+	struct dfs_req *r = q->r;
+	u8 *p = r->rsp_body;
+	u32 status = STATUS_SUCCESS;
+
+	if ((u64)len > out_len) {
+		if (!q->variable || out_len < q->fixed)
+			return STATUS_INFO_LENGTH_MISMATCH;
+		len = out_len;
+		status = STATUS_BUFFER_OVERFLOW;
+	}
+	dfs_put_le16(p, QIR_STRUCT_SIZE);
+	dfs_put_le16(p + 2, SMB2_HDR_SIZE + QIR_DATA);
+	dfs_put_le32(p + 4, (u32)len);
+	r->rsp_len = QIR_DATA + (u32)(len ? len : 1);
+	if (!len)
+		p[QIR_DATA] = 0;
+	return status;
+}
+
+static u32 query_locked(struct qi *q, u8 type, u8 cls, u32 info, u32 out_len)
+{
+	long len = -1;
+	u32 status;
+
+	if (vfs_fstat(q->o->fd, &q->st) < 0)
+		return vfs_errno_status(errno);
+	q->st.attrs |= vfs_dos_attrs(q->st.mode, vfs_basename(q->o->path));
+	switch (type) {
+	case SMB2_0_INFO_FILE:
+		status = query_file(q, cls, &len);
+		break;
+	case SMB2_0_INFO_FILESYSTEM:
+		status = query_fs(q, cls, &len);
+		break;
+	case SMB2_0_INFO_SECURITY:
+		status = query_security(q, info, out_len, &len);
+		break;
+	case SMB2_0_INFO_QUOTA:
+		return STATUS_NOT_SUPPORTED;
+	default:
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (status || len < 0)
+		return status ? status : STATUS_INTERNAL_ERROR;
+	return finish_query(q, len, out_len);
+}
+
+u32 smb2_query_info(struct dfs_req *r)
+{
+	const u8 *b = r->body;
+	struct qi q = { .r = r };
+	u32 out_len, in_off, in_len, st;
+
+	if (r->body_len < QI_FIXED || dfs_get_le16(b) != QI_STRUCT_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	out_len = dfs_get_le32(b + 4);
+	in_off = dfs_get_le16(b + 8);
+	in_len = dfs_get_le32(b + 12);
+	if (in_len && (in_off < SMB2_HDR_SIZE ||
+		       !dfs_range_ok(in_off - SMB2_HDR_SIZE, in_len, r->body_len)))
+		return STATUS_INVALID_PARAMETER;
+	q.o = dfs_open_lookup(r, b + 24);
+	if (!q.o)
+		return STATUS_FILE_CLOSED;
+	if (r->rsp_cap < QIR_DATA + 64 * 1024)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	if (out_len > r->rsp_cap - QIR_DATA)
+		out_len = r->rsp_cap - QIR_DATA;
+	q.buf = r->rsp_body + QIR_DATA;
+	q.cap = r->rsp_cap - QIR_DATA;
+	vfs_become(r->sess);
+	st = query_locked(&q, b[2], b[3], dfs_get_le32(b + 16), out_len);
+	vfs_unbecome();
+	return st;
+}
+
+/* --- SET_INFO ------------------------------------------------------------ */
+
+struct si {
+	struct dfs_req *r;
+	struct dfs_open *o;
+	const u8 *in;
+	u32 len;
+};
+
+/* FILETIME from the wire to a timespec for utimensat; false if invalid */
+static bool set_time(u64 ft, struct timespec *ts)
+{
+	const u64 epoch = 116444736000000000ull;	/* 1970 in FILETIME */
+
+	/* 0 keeps the time; -1 and -2 toggle automatic updates: keep too */
+	if (ft == 0 || ft == ~0ull || ft == ~0ull - 1) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = UTIME_OMIT;
+		return true;
+	}
+	if ((s64)ft < 0)
+		return false;
+	if (ft >= epoch) {
+		ts->tv_sec = (time_t)((ft - epoch) / 10000000ull);
+		ts->tv_nsec = (long)((ft - epoch) % 10000000ull) * 100;
+	} else {
+		u64 d = epoch - ft;
+
+		ts->tv_sec = -(time_t)((d + 9999999ull) / 10000000ull);
+		ts->tv_nsec = (long)((10000000ull - d % 10000000ull) % 10000000ull) * 100;
+	}
+	return true;
+}
+
+static u32 set_attributes(struct si *s, u32 attrs)
+{
+	struct vfs_stat st;
+	mode_t mode;
+
+	if (attrs == 0)
+		return STATUS_SUCCESS;
+	if (attrs & ~0x7FB7u)
+		return STATUS_INVALID_PARAMETER;
+	if ((attrs & FILE_ATTRIBUTE_DIRECTORY) && !s->o->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if ((attrs & FILE_ATTRIBUTE_TEMPORARY) && s->o->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if (s->o->is_dir || vfs_fstat(s->o->fd, &st) < 0)
+		return STATUS_SUCCESS;	/* READONLY means nothing on a directory */
+	mode = st.mode & 07777;
+	if (attrs & FILE_ATTRIBUTE_READONLY)
+		mode &= (mode_t)~(S_IWUSR | S_IWGRP | S_IWOTH);
+	else if (!(mode & S_IWUSR))
+		mode |= S_IWUSR;
+	if (mode != (st.mode & 07777) && vfs_fd_chmod(s->o->fd, mode) < 0)
+		return vfs_errno_status(errno);
+	return STATUS_SUCCESS;
+}
+
+static u32 set_basic(struct si *s)
+{
+	struct timespec ts[2], unused;
+	int ret;
+
+	if (s->len < 40)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!(s->o->access & FILE_WRITE_ATTRIBUTES))
+		return STATUS_ACCESS_DENIED;
+	/* CreationTime and ChangeTime cannot be set on Linux: accepted, kept */
+	if (!set_time(dfs_get_le64(s->in), &unused) ||
+	    !set_time(dfs_get_le64(s->in + 24), &unused) ||
+	    !set_time(dfs_get_le64(s->in + 8), &ts[0]) ||
+	    !set_time(dfs_get_le64(s->in + 16), &ts[1]))
+		return STATUS_INVALID_PARAMETER;
+	if (ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) {
+		ret = vfs_fd_utimens(s->o->fd, ts);
+		if (ret < 0)
+			return vfs_errno_status(-ret);
+	}
+	return set_attributes(s, dfs_get_le32(s->in + 32));
+}
+
+static u32 set_eof(struct si *s, bool alloc)
+{
+	struct vfs_stat st;
+	u64 v;
+
+	if (s->len < 8)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!(s->o->access & FILE_WRITE_DATA))
+		return STATUS_ACCESS_DENIED;
+	if (s->o->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	v = dfs_get_le64(s->in);
+	if ((s64)v < 0)
+		return STATUS_INVALID_PARAMETER;
+	if (alloc) {
+		/* growing the allocation is a hint we do not need; shrink cuts */
+		if (vfs_fstat(s->o->fd, &st) < 0)
+			return vfs_errno_status(errno);
+		if (v >= st.size)
+			return STATUS_SUCCESS;
+	}
+	if (ftruncate(s->o->fd, (off_t)v) < 0)
+		return vfs_errno_status(errno);
+	return STATUS_SUCCESS;
+}
+
+static bool dir_is_empty(int fd)
+{
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+	int dfd;
+
+	dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return true;	/* cannot tell: let the rmdir decide */
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return true;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+static u32 set_delete(struct si *s, bool del, bool ignore_ro)
+{
+	struct vfs_stat st;
+
+	if (!(s->o->access & DELETE))
+		return STATUS_ACCESS_DENIED;
+	if (!del) {
+		/* FILE_DELETE_ON_CLOSE from CREATE cannot be taken back */
+		if (!(s->o->create_options & FILE_DELETE_ON_CLOSE))
+			s->o->delete_on_close = false;
+		return STATUS_SUCCESS;
+	}
+	if (!s->o->path[0])
+		return STATUS_ACCESS_DENIED;	/* the share root */
+	if (vfs_fstat(s->o->fd, &st) < 0)
+		return vfs_errno_status(errno);
+	if (!ignore_ro && !st.is_dir && !(st.mode & S_IWUSR))
+		return STATUS_CANNOT_DELETE;
+	if (st.is_dir && !dir_is_empty(s->o->fd))
+		return STATUS_DIRECTORY_NOT_EMPTY;
+	s->o->delete_on_close = true;
+	/* from now on it is pending, not merely "on close of this handle" */
+	s->o->create_options &= ~FILE_DELETE_ON_CLOSE;
+	return STATUS_SUCCESS;
+}
+
+static u32 set_disposition(struct si *s, bool ex)
+{
+	u32 flags;
+
+	if (s->len < (ex ? 4u : 1u))
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!ex)
+		return set_delete(s, s->in[0] != 0, false);
+	flags = dfs_get_le32(s->in);
+	/* DELETE 0x1, IGNORE_READONLY_ATTRIBUTE 0x10 */
+	return set_delete(s, flags & 0x1, flags & 0x10);
+}
+
+static u32 rename_status(int err)
+{
+	if (err == EXDEV)
+		return STATUS_NOT_SAME_DEVICE;
+	if (err == ENOTDIR)
+		return STATUS_OBJECT_PATH_NOT_FOUND;
+	return vfs_errno_status(err);
+}
+
+static u32 do_rename(struct si *s, char *to, bool replace)
+{
+	int root = s->r->tree->root_fd, dfd, ret;
+	const char *leaf;
+	struct stat tst;
+	char *from;
+	u32 st;
+
+	if (!strcmp(to, s->o->path))
+		return STATUS_SUCCESS;
+	st = dfs_open_rename_check(s->r->srv, s->o);
+	if (st)
+		return st;
+	/* the directories on the way may be spelt in another case */
+	vfs_fix_case(root, to, VFS_PATH_MAX);
+	dfd = vfs_open_parent(root, to, &leaf);
+	if (dfd < 0)
+		return STATUS_OBJECT_PATH_NOT_FOUND;
+	ret = fstatat(dfd, leaf, &tst, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	if (ret == 0 && !replace)
+		return STATUS_OBJECT_NAME_COLLISION;
+	/* Windows never replaces a directory by rename */
+	if (ret == 0 && S_ISDIR(tst.st_mode))
+		return STATUS_ACCESS_DENIED;
+	ret = vfs_rename(root, s->o->path, to, replace);
+	if (ret < 0)
+		return rename_status(-ret);
+	from = strdup(s->o->path);
+	if (!from)
+		return STATUS_NO_MEMORY;
+	dfs_open_renamed(s->r->srv, s->r->tree->share, from, to);
+	free(from);
+	return STATUS_SUCCESS;
+}
+
+static u32 set_rename(struct si *s)
+{
+	char to[VFS_PATH_MAX];
+	u32 nlen, st;
+
+	if (s->len < 20)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!(s->o->access & DELETE))
+		return STATUS_ACCESS_DENIED;
+	if (dfs_get_le64(s->in + 8) != 0)	/* RootDirectory */
+		return STATUS_INVALID_PARAMETER;
+	nlen = dfs_get_le32(s->in + 16);
+	if (!dfs_range_ok(20, nlen, s->len) || nlen == 0)
+		return STATUS_INVALID_PARAMETER;
+	st = vfs_path_from_utf16(s->in + 20, nlen, to, sizeof(to));
+	if (st)
+		return st;
+	if (!to[0] || !s->o->path[0])
+		return STATUS_ACCESS_DENIED;
+	if (s->o->delete_on_close && !(s->o->create_options & FILE_DELETE_ON_CLOSE))
+		return STATUS_DELETE_PENDING;
+	return do_rename(s, to, s->in[0] != 0);
+}
+
+static u32 set_mode(struct si *s)
+{
+	u32 m;
+
+	if (s->len < 4)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	m = dfs_get_le32(s->in);
+	if (m & ~FILE_MODE_MASK)
+		return STATUS_INVALID_PARAMETER;
+	/* synchronous-I/O modes are fixed at open time */
+	if ((m ^ s->o->create_options) &
+	    (FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT))
+		return STATUS_INVALID_PARAMETER;
+	s->o->create_options &= ~(FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
+				  FILE_NO_INTERMEDIATE_BUFFERING);
+	s->o->create_options |= m & (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
+				     FILE_NO_INTERMEDIATE_BUFFERING);
+	return STATUS_SUCCESS;
+}
+
+static u32 set_file(struct si *s, u8 cls)
+{
+	switch (cls) {
+	case FileBasicInformation:
+		return set_basic(s);
+	case FileEndOfFileInformation:
+		return set_eof(s, false);
+	case FileAllocationInformation:
+		return set_eof(s, true);
+	case FileDispositionInformation:
+		return set_disposition(s, false);
+	case FileDispositionInformationEx:
+		return set_disposition(s, true);
+	case FileRenameInformation:
+		return set_rename(s);
+	case FilePositionInformation:
+		if (s->len < 8)
+			return STATUS_INFO_LENGTH_MISMATCH;
+		s->o->position = dfs_get_le64(s->in);
+		return STATUS_SUCCESS;
+	case FileModeInformation:
+		return set_mode(s);
+	case FileFullEaInformation:
+		return STATUS_EAS_NOT_SUPPORTED;
+	case FileLinkInformation:
+	case FileValidDataLengthInformation:
+	case FileShortNameInformation:
+		return STATUS_NOT_SUPPORTED;
+	default:
+		return STATUS_INVALID_INFO_CLASS;
+	}
+}
+
+/*
+ * Owners and ACLs are not stored: a security descriptor the caller may
+ * write is accepted and dropped, as Samba does without "nt acl support".
+ */
+static u32 set_security(struct si *s, u32 info)
+{
+	u32 need = 0;
+
+	if (info & (OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION))
+		need |= WRITE_OWNER;
+	if (info & DACL_SECURITY_INFORMATION)
+		need |= WRITE_DAC;
+	if (info & SACL_SECURITY_INFORMATION)
+		return STATUS_PRIVILEGE_NOT_HELD;
+	if ((s->o->access & need) != need)
+		return STATUS_ACCESS_DENIED;
+	log_debug("SET_INFO security on '%s' ignored", s->o->path);
+	return STATUS_SUCCESS;
+}
+
+u32 smb2_set_info(struct dfs_req *r)
+{
+	const u8 *b = r->body;
+	struct si s = { .r = r };
+	u32 boff, st;
+
+	if (r->body_len < SI_FIXED || dfs_get_le16(b) != SI_STRUCT_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	s.len = dfs_get_le32(b + 4);
+	boff = dfs_get_le16(b + 8);
+	if (s.len && (boff < SMB2_HDR_SIZE ||
+		      !dfs_range_ok(boff - SMB2_HDR_SIZE, s.len, r->body_len)))
+		return STATUS_INVALID_PARAMETER;
+	s.in = b + (s.len ? boff - SMB2_HDR_SIZE : 0);
+	s.o = dfs_open_lookup(r, b + 16);
+	if (!s.o)
+		return STATUS_FILE_CLOSED;
+	/* a read-only tree granted no write rights: the checks below refuse */
+	vfs_become(r->sess);
+	switch (b[2]) {
+	case SMB2_0_INFO_FILE:
+		st = set_file(&s, b[3]);
+		break;
+	case SMB2_0_INFO_SECURITY:
+		st = set_security(&s, dfs_get_le32(b + 12));
+		break;
+	case SMB2_0_INFO_FILESYSTEM:
+	case SMB2_0_INFO_QUOTA:
+		st = STATUS_NOT_SUPPORTED;
+		break;
+	default:
+		st = STATUS_INVALID_PARAMETER;
+	}
+	vfs_unbecome();
+	if (st == STATUS_SUCCESS) {
+		dfs_put_le16(r->rsp_body, 2);
+		r->rsp_len = 2;
+	}
+	return st;
+}
