@@ -16,6 +16,7 @@
 
 #include "userd/auth/auth.h"
 #include "userd/auth/ntlmssp.h"
+#include "userd/unicode.h"
 
 static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
 static EVP_MD *md4_md;
@@ -128,134 +129,33 @@ int dfs_rc4(const uint8_t *key, size_t keylen, const uint8_t *in,
 	return ok ? 0 : -EIO;
 }
 
-/* Next code point of a NUL-terminated UTF-8 string; rejects overlongs,
- * surrogates and values past U+10FFFF so one string has one encoding. */
-static int utf8_next(const unsigned char **sp, uint32_t *cp)
-{
-	const unsigned char *s = *sp;
-	uint32_t c = s[0], min;
-	int n, i;
-
-	if (c < 0x80) {
-		n = 0;
-		min = 0;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 1;
-		c &= 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2;
-		c &= 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return -EINVAL;
-	}
-	for (i = 1; i <= n; i++) {
-		/* a NUL terminator fails this test, so no overrun */
-		if ((s[i] & 0xc0) != 0x80)
-			return -EINVAL;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -EINVAL;
-	*cp = c;
-	*sp = s + n + 1;
-	return 0;
-}
-
+/*
+ * The auth code's string conversions are userd/unicode.c's strict ones
+ * (one encoding per string: no overlongs, surrogates or NULs), in the
+ * shapes the NTLMSSP code wants.
+ */
 int dfs_utf8_to_utf16le(const char *str, uint8_t **out, size_t *outlen)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str), len = 0;
-	uint8_t *buf;
-	uint32_t c;
-
 	/* never more UTF-16 units than UTF-8 bytes */
-	buf = malloc(2 * n + 2);
+	size_t cap = 2 * strlen(str) + 2;
+	uint8_t *buf = malloc(cap);
+	long n;
+
 	if (!buf)
 		return -ENOMEM;
-	while (*s) {
-		if (utf8_next(&s, &c)) {
-			free(buf);
-			return -EINVAL;
-		}
-		if (c >= 0x10000) {
-			c -= 0x10000;
-			buf[len++] = (uint8_t)((0xd800 | (c >> 10)) & 0xff);
-			buf[len++] = (uint8_t)((0xd800 | (c >> 10)) >> 8);
-			c = 0xdc00 | (c & 0x3ff);
-		}
-		buf[len++] = (uint8_t)(c & 0xff);
-		buf[len++] = (uint8_t)(c >> 8);
+	n = dfs_utf8_to_utf16(str, buf, cap);
+	if (n < 0) {
+		free(buf);
+		return -EINVAL;
 	}
 	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
-/* Append one code point as UTF-8, leaving room for the NUL. */
-static int utf8_put(char *out, size_t cap, size_t *pos, uint32_t c)
-{
-	unsigned char b[4];
-	size_t n, i;
-
-	if (c < 0x80) {
-		b[0] = (unsigned char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (c >> 6));
-		b[1] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (c >> 12));
-		b[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | (c >> 18));
-		b[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	if (cap - *pos <= n)
-		return -ENAMETOOLONG;
-	for (i = 0; i < n; i++)
-		out[(*pos)++] = (char)b[i];
+	*outlen = (size_t)n;
 	return 0;
 }
 
 int dfs_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap)
 {
-	size_t i = 0, pos = 0;
-	uint32_t c, lo;
-
-	if (cap == 0 || (len & 1))
-		return -EINVAL;
-	while (i < len) {
-		c = (uint32_t)in[i] | ((uint32_t)in[i + 1] << 8);
-		i += 2;
-		if (c >= 0xd800 && c <= 0xdbff) {
-			if (len - i < 2)
-				return -EINVAL;
-			lo = (uint32_t)in[i] | ((uint32_t)in[i + 1] << 8);
-			if (lo < 0xdc00 || lo > 0xdfff)
-				return -EINVAL;
-			i += 2;
-			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-		} else if ((c >= 0xdc00 && c <= 0xdfff) || c == 0) {
-			/* lone low surrogate, or a NUL cutting the name */
-			return -EINVAL;
-		}
-		if (utf8_put(out, cap, &pos, c))
-			return -ENAMETOOLONG;
-	}
-	out[pos] = '\0';
-	return 0;
+	return dfs_utf16_to_utf8(in, len, out, cap) < 0 ? -EINVAL : 0;
 }
 
 int dfs_nt_hash(const char *password, uint8_t out[16])
