@@ -16,6 +16,7 @@
 #include "userd/crypto_openssl.h"
 #include "userd/log.h"
 #include "userd/loop.h"
+#include "userd/privs.h"
 #include "userd/store/userdb.h"
 
 #define DEFAULT_CONFIG "/etc/dittofs/dittofs.conf"
@@ -117,6 +118,11 @@ static int serve(struct dfs_server *srv)
 
 	if (fd < 0)
 		return -1;
+	/* the port is bound and the user database open: nothing else needs root */
+	if (dfs_drop_privileges()) {
+		close(fd);
+		return -1;
+	}
 	log_info("listening on %s:%u (user mode)", cfg->listen_addr, cfg->port);
 	ret = dfs_loop_run(srv, fd);
 	close(fd);

@@ -3,6 +3,8 @@
  * smb2_session.c - SESSION_SETUP and LOGOFF (MS-SMB2 3.3.5.5, 3.3.5.6):
  * session objects, the authentication exchange, and key installation.
  */
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -150,6 +152,22 @@ static int install_keys(struct dfs_session *s, const u8 *preauth)
 	return 0;
 }
 
+/*
+ * Supplementary groups of the Unix account behind uid, so group permissions
+ * work as they do for that user locally; just the primary group if the uid
+ * has no account.
+ */
+static void load_groups(struct dfs_session *s)
+{
+	struct passwd *pw = getpwuid(s->uid);
+	int n = (int)DFS_ARRAY_SIZE(s->groups);
+
+	s->groups[0] = s->gid;
+	s->ngroups = 1;
+	if (pw && getgrouplist(pw->pw_name, s->gid, s->groups, &n) >= 0)
+		s->ngroups = n;
+}
+
 static void take_identity(struct dfs_session *s, const struct dfs_auth_result *res)
 {
 	s->anonymous = res->anonymous;
@@ -158,8 +176,7 @@ static void take_identity(struct dfs_session *s, const struct dfs_auth_result *r
 	snprintf(s->domain, sizeof(s->domain), "%s", res->domain);
 	s->uid = res->uid;
 	s->gid = res->gid;
-	s->groups[0] = res->gid;
-	s->ngroups = 1;
+	load_groups(s);
 }
 
 /*
