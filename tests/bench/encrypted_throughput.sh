@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# encrypted_throughput.sh - a benchmark, not a test: encrypted SMB3 put/get
+# throughput of dittofsd (user mode) next to Samba's smbd, both on loopback,
+# both with "smb encrypt = required", measured with smbclient.
+#
+# Both servers run side by side (own temp config, state, share, port); the
+# rounds alternate between them (dittofsd put, dittofsd get, smbd put, smbd
+# get, ...) so that drift in the machine's state hits both alike. Each put and
+# get is timed with date +%s.%N around smbclient (connection setup included).
+# Prints the median MiB/s per server and direction and the ratio
+# dittofsd/smbd. Everything is removed at the end.
+#
+#   tests/bench/encrypted_throughput.sh
+#   SIZE_MB=256 N=3 CIPHER=AES-256-GCM tests/bench/encrypted_throughput.sh
+#
+# Environment:
+#   SIZE_MB  file size in MiB (default 1024)
+#   N        rounds per server (default 5)
+#   CIPHER   client smb3 encryption algorithms (default AES-128-GCM)
+#   BUILD    build directory (default build)
+#   DROP_CACHES=1  drop the page cache before every transfer (root only)
+#   ROUND_TIMEOUT  seconds per smbclient run (default 900)
+set -euo pipefail
+
+SIZE_MB=${SIZE_MB:-1024}
+N=${N:-5}
+CIPHER=${CIPHER:-AES-128-GCM}
+DROP_CACHES=${DROP_CACHES:-0}
+ROUND_TIMEOUT=${ROUND_TIMEOUT:-900}
+
+# lib.sh gives the config writers, free_port, random_password, the wait
+# helpers and the temp dir (removed on exit); the servers are managed here
+# because lib.sh runs one server at a time.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+for tool in smbclient smbd smbpasswd; do
+	command -v "$tool" >/dev/null || {
+		echo "encrypted_throughput: $tool is not installed" >&2
+		exit 1
+	}
+done
+[[ -x $DITTOFSD && -x $DITTOFSCTL ]] || {
+	echo "encrypted_throughput: build dittofsd and dittofsctl first (make)" >&2
+	exit 1
+}
+
+make_test_tmp
+D_PID=
+S_PID=
+
+# stop_pid PID [CHILDREN...]: SIGTERM, bounded wait, SIGKILL.
+stop_pid() {
+	local pid=$1 deadline=$((SECONDS + STOP_TIMEOUT)) c
+	shift
+	for c in "$@"; do kill -TERM "$c" 2>/dev/null || true; done
+	kill -TERM "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for c in "$@"; do kill -KILL "$c" 2>/dev/null || true; done
+}
+
+bench_cleanup() {
+	local rc=$? kids
+	set +e
+	if [[ -n $D_PID ]]; then
+		stop_pid "$D_PID"
+		D_PID=
+	fi
+	if [[ -n $S_PID ]]; then
+		# smbd's helpers and per-connection children, by pid
+		kids=$(pgrep -P "$S_PID" 2>/dev/null)
+		# shellcheck disable=SC2086 # one pid per word
+		stop_pid "$S_PID" $kids
+		S_PID=
+	fi
+	(exit "$rc")
+	lib_exit
+}
+trap bench_cleanup EXIT
+
+SMB_SHARE=bench
+PASS=$(random_password)
+CLIENT_CONF=$TEST_TMP/client.conf
+write_client_conf "$CLIENT_CONF" "$TEST_TMP/client"
+
+# --- dittofsd --------------------------------------------------------------
+D_DIR=$TEST_TMP/dittofs
+mkdir -p "$D_DIR/share" "$D_DIR/state"
+D_PORT=$(free_port)
+D_USER=bench
+write_dittofs_conf "$D_DIR/server.conf" "$D_PORT" "$D_DIR/share" "$D_DIR/state" \
+	"smb encrypt = required"
+printf '%s\n' "$PASS" | timeout 30 "$DITTOFSCTL" -c "$D_DIR/server.conf" \
+	user add "$D_USER" --password-stdin --uid "$(id -u)" --gid "$(id -g)" >/dev/null
+"$DITTOFSD" -c "$D_DIR/server.conf" --mode=user >"$D_DIR/log" 2>&1 &
+D_PID=$!
+wait_for_log_line "$D_DIR/log" 'listening on' "$D_PID" || {
+	echo "encrypted_throughput: dittofsd did not start:" >&2
+	cat "$D_DIR/log" >&2
+	exit 1
+}
+
+# --- smbd ------------------------------------------------------------------
+S_DIR=$TEST_TMP/samba
+mkdir -p "$S_DIR/share" "$S_DIR/state"
+S_PORT=$(free_port)
+S_USER=$(id -un)
+write_samba_conf "$S_DIR/server.conf" "$S_PORT" "$S_DIR/share" "$S_DIR/state" \
+	"smb encrypt = required"
+printf '%s\n%s\n' "$PASS" "$PASS" |
+	timeout 30 smbpasswd -c "$S_DIR/server.conf" -a -s "$S_USER" >/dev/null
+smbd -F --debug-stdout --configfile="$S_DIR/server.conf" -d 0 >"$S_DIR/log" 2>&1 &
+S_PID=$!
+wait_for_port "$S_PORT" "$S_PID" || {
+	echo "encrypted_throughput: smbd did not start:" >&2
+	cat "$S_DIR/log" >&2
+	exit 1
+}
+
+# --- the rounds ------------------------------------------------------------
+SRC=$TEST_TMP/src.bin
+echo "# creating a $SIZE_MB MiB random file" >&2
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$SRC"
+
+# xfer PORT USER CMDS: run one smbclient; prints the elapsed seconds.
+xfer() {
+	local port=$1 user=$2 cmds=$3 t0 t1 out rc=0
+	if [[ $DROP_CACHES == 1 ]]; then
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+	fi
+	t0=$(date +%s.%N)
+	out=$(timeout "$ROUND_TIMEOUT" smbclient "//127.0.0.1/$SMB_SHARE" \
+		-s "$CLIENT_CONF" -p "$port" -U "$user%$PASS" \
+		--option="client smb encrypt = required" \
+		--option="client smb3 encryption algorithms = $CIPHER" \
+		--option="client min protocol = SMB3_11" \
+		--option="client max protocol = SMB3_11" \
+		-c "$cmds" 2>&1) || rc=$?
+	t1=$(date +%s.%N)
+	if [[ $rc != 0 ]] || grep -q NT_STATUS_ <<<"$out"; then
+		echo "encrypted_throughput: smbclient on port $port failed ($rc): $out" >&2
+		return 1
+	fi
+	echo "$t1 - $t0" | bc -l
+}
+
+# median of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2];
+		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+mibs() { echo "$SIZE_MB / $1" | bc -l; }
+
+declare -A RES=()
+for ((r = 1; r <= N; r++)); do
+	for srv in dittofsd smbd; do
+		if [[ $srv == dittofsd ]]; then
+			port=$D_PORT user=$D_USER
+		else
+			port=$S_PORT user=$S_USER
+		fi
+		dst=$TEST_TMP/back-$srv.bin
+		rm -f "$dst"
+		w=$(xfer "$port" "$user" "put $SRC bench.bin")
+		rd=$(xfer "$port" "$user" "get bench.bin $dst")
+		RES[$srv.write]+="$(mibs "$w") "
+		RES[$srv.read]+="$(mibs "$rd") "
+		printf '# round %d %-8s put %6.2fs %8.1f MiB/s   get %6.2fs %8.1f MiB/s\n' \
+			"$r" "$srv" "$w" "$(mibs "$w")" "$rd" "$(mibs "$rd")" >&2
+		if ((r == N)); then
+			cmp -s "$SRC" "$dst" || {
+				echo "encrypted_throughput: $srv returned different data" >&2
+				exit 1
+			}
+		fi
+	done
+done
+
+printf '\n%s MiB, %d rounds, %s, SMB3_11, client and server encryption required\n' \
+	"$SIZE_MB" "$N" "$CIPHER"
+printf '%-10s %14s %14s\n' server "write MiB/s" "read MiB/s"
+declare -A MED=()
+for srv in dittofsd smbd; do
+	for dir in write read; do
+		# shellcheck disable=SC2086 # one number per word
+		MED[$srv.$dir]=$(printf '%s\n' ${RES[$srv.$dir]} | median)
+	done
+	printf '%-10s %14.1f %14.1f\n' "$srv" "${MED[$srv.write]}" "${MED[$srv.read]}"
+done
+printf '%-10s %14.2f %14.2f\n' "ratio" \
+	"$(echo "${MED[dittofsd.write]} / ${MED[smbd.write]}" | bc -l)" \
+	"$(echo "${MED[dittofsd.read]} / ${MED[smbd.read]}" | bc -l)"
+echo "(ratio = dittofsd / smbd; medians over $N rounds)"
