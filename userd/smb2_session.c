@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "userd/server.h"
 #include "userd/config.h"
@@ -44,6 +45,56 @@ static void close_trees(struct dfs_session *s)
 {
 	while (s->trees)
 		dfs_tree_destroy(s->trees);
+}
+
+/* A live session on any connection (binding, PreviousSessionId). */
+static struct dfs_session *find_server_wide(struct dfs_server *srv, u64 id)
+{
+	struct dfs_conn *c;
+	struct dfs_session *s;
+
+	for (c = srv->conns; c; c = c->next) {
+		s = find(c, id, false);
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * A reconnecting client names the session it had before (MS-SMB2
+ * 3.3.5.5.3): if the same user owned it, it ends now, with its opens, so
+ * nothing of it lingers on a dead connection.
+ */
+static void end_previous_session(struct dfs_req *r, struct dfs_session *s)
+{
+	u64 prev = dfs_get_le64(r->body + 16);
+	struct dfs_session *old;
+
+	if (!prev || prev == s->dp.id)
+		return;
+	old = find_server_wide(r->srv, prev);
+	if (!old || old->state != DFS_SESS_VALID || old->anonymous ||
+	    strcasecmp(old->user, s->user) || strcasecmp(old->domain, s->domain))
+		return;
+	log_info("%s: session %016llx replaces %016llx of %s", r->conn->peer,
+		 (unsigned long long)s->dp.id, (unsigned long long)prev, s->user);
+	close_trees(old);
+	old->dead = true;
+}
+
+/*
+ * We have no multichannel, so binding is refused; the refusal is signed
+ * with the bound session's key, as a client that signed the request
+ * verifies the answer (3.3.5.5.2).
+ */
+static u32 refuse_binding(struct dfs_req *r)
+{
+	struct dfs_session *s = find_server_wide(r->srv, r->in->session_id);
+
+	if (s && s->dp.sign.alg >= 0)
+		r->out->sign_with = &s->dp;
+	return STATUS_REQUEST_NOT_ACCEPTED;
 }
 
 void dfs_session_destroy(struct dfs_session *s)
@@ -228,6 +279,7 @@ static u32 setup_done(struct dfs_req *r, struct dfs_session *s,
 		flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
 	dfs_put_le16(r->rsp_body + 2, flags);
 	s->state = DFS_SESS_VALID;
+	end_previous_session(r, s);
 	log_info("%s: session %016llx: %s%s%s%s", r->conn->peer,
 		 (unsigned long long)s->dp.id, res->anonymous ? "anonymous" : s->domain,
 		 res->anonymous ? "" : "\\", res->anonymous ? "" : s->user,
@@ -294,7 +346,7 @@ u32 smb2_session_setup(struct dfs_req *r)
 	if (r->body_len < SETUP_REQ_FIXED || dfs_get_le16(r->body) != 25)
 		return STATUS_INVALID_PARAMETER;
 	if (r->body[2] & SMB2_SESSION_FLAG_BINDING)
-		return STATUS_REQUEST_NOT_ACCEPTED;	/* no multichannel */
+		return refuse_binding(r);
 	off = dfs_get_le16(r->body + 12);
 	len = dfs_get_le16(r->body + 14);
 	if (len && (off < SMB2_HDR_SIZE + SETUP_REQ_FIXED ||
