@@ -92,7 +92,7 @@ START_TEST(test_ntlmv2_nlmp_424)
 	{
 		/* one RC4 stream seals the data, then the checksum */
 		uint8_t sk[16], msg[18], mac[16];
-		struct dfs_iov v[2] = { { "\0\0\0\0", 4 }, { msg, 18 } };
+		struct dfs_iov v[2] = { { (const u8 *)"\0\0\0\0", 4 }, { msg, 18 } };
 
 		ck_assert_int_eq(dfs_ntlm_sign_key(rsk, true, sk), 0);
 		unhex("50006C00610069006E007400650078007400", msg, 18);

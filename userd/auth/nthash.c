@@ -68,7 +68,7 @@ static int digest_iov(const EVP_MD *md, const struct dfs_iov *v, int n,
 		return -ENOMEM;
 	ok = EVP_DigestInit_ex(ctx, md, NULL);
 	for (i = 0; ok && i < n; i++)
-		ok = EVP_DigestUpdate(ctx, v[i].p, v[i].len);
+		ok = EVP_DigestUpdate(ctx, v[i].base, v[i].len);
 	if (ok)
 		ok = EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
@@ -98,7 +98,7 @@ int dfs_hmac_md5(const uint8_t *key, size_t keylen, const struct dfs_iov *v,
 		params[1] = OSSL_PARAM_construct_end();
 		ok = EVP_MAC_init(ctx, key, keylen, params);
 		for (i = 0; ok && i < n; i++)
-			ok = EVP_MAC_update(ctx, v[i].p, v[i].len);
+			ok = EVP_MAC_update(ctx, v[i].base, v[i].len);
 		if (ok)
 			ok = EVP_MAC_final(ctx, out, &outl, 16) && outl == 16;
 	}
@@ -161,17 +161,17 @@ int dfs_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size_t cap)
 int dfs_nt_hash(const char *password, uint8_t out[16])
 {
 	struct dfs_iov v;
-	uint8_t *u16;
+	uint8_t *wide;
 	size_t len;
 	int ret;
 
-	ret = dfs_utf8_to_utf16le(password, &u16, &len);
+	ret = dfs_utf8_to_utf16le(password, &wide, &len);
 	if (ret)
 		return ret;
-	v.p = u16;
+	v.base = wide;
 	v.len = len;
 	ret = digest_iov(dfs_auth_fetch_md4(), &v, 1, out);
-	OPENSSL_cleanse(u16, len);
-	free(u16);
+	OPENSSL_cleanse(wide, len);
+	free(wide);
 	return ret;
 }

@@ -135,9 +135,9 @@ int dfs_ntlm_ntowfv2(const uint8_t nt_hash[16], const uint8_t *user16,
 
 		dfs_put_le16(up + i, c);
 	}
-	v[0].p = up;
+	v[0].base = up;
 	v[0].len = user_len;
-	v[1].p = dom16;
+	v[1].base = dom16;
 	v[1].len = dom_len;
 	ret = dfs_hmac_md5(nt_hash, 16, v, 2, out);
 	free(up);
@@ -161,13 +161,13 @@ int dfs_ntlm_session_base_key(const uint8_t ntowfv2[16],
 }
 
 /* The magic constants are hashed with their terminating NUL. */
-static const char sign_c2s[] =
+static const u8 sign_c2s[] =
 	"session key to client-to-server signing key magic constant";
-static const char sign_s2c[] =
+static const u8 sign_s2c[] =
 	"session key to server-to-client signing key magic constant";
-static const char seal_c2s[] =
+static const u8 seal_c2s[] =
 	"session key to client-to-server sealing key magic constant";
-static const char seal_s2c[] =
+static const u8 seal_s2c[] =
 	"session key to server-to-client sealing key magic constant";
 
 int dfs_ntlm_sign_key(const uint8_t key[16], bool client, uint8_t out[16])
@@ -190,9 +190,9 @@ int dfs_ntlm_seal_key(const uint8_t key[16], uint32_t flags, bool client,
 		klen = 16;
 	else if (flags & NTLMSSP_NEGOTIATE_56)
 		klen = 7;
-	v[0].p = key;
+	v[0].base = key;
 	v[0].len = klen;
-	v[1].p = client ? seal_c2s : seal_s2c;
+	v[1].base = client ? seal_c2s : seal_s2c;
 	v[1].len = sizeof(seal_c2s);
 	return dfs_md5(v, 2, out);
 }
@@ -304,7 +304,7 @@ static int ntlm_name16(const char *s, struct dfs_iov *v, uint8_t **buf)
 	/* AV_PAIR lengths are 16 bits; real names are far shorter */
 	if (len > 1024)
 		return -ENAMETOOLONG;
-	v->p = *buf;
+	v->base = *buf;
 	v->len = len;
 	return 0;
 }
@@ -379,14 +379,14 @@ static int ntlm_build_challenge(struct dfs_ntlmssp *n, uint8_t **out,
 	dfs_put_le32(m + 44, (uint32_t)(NTLMSSP_CHAL_HDR + nm.nb_domain.len));
 	memcpy(m + 48, ntlm_version, 8);
 	p = m + NTLMSSP_CHAL_HDR;
-	memcpy(p, nm.nb_domain.p, nm.nb_domain.len);
+	memcpy(p, nm.nb_domain.base, nm.nb_domain.len);
 	p += nm.nb_domain.len;
-	p = ntlm_put_av(p, MSV_AV_NB_DOMAIN, nm.nb_domain.p, nm.nb_domain.len);
-	p = ntlm_put_av(p, MSV_AV_NB_COMPUTER, nm.nb_computer.p,
+	p = ntlm_put_av(p, MSV_AV_NB_DOMAIN, nm.nb_domain.base, nm.nb_domain.len);
+	p = ntlm_put_av(p, MSV_AV_NB_COMPUTER, nm.nb_computer.base,
 			nm.nb_computer.len);
-	p = ntlm_put_av(p, MSV_AV_DNS_DOMAIN, nm.dns_domain.p,
+	p = ntlm_put_av(p, MSV_AV_DNS_DOMAIN, nm.dns_domain.base,
 			nm.dns_domain.len);
-	p = ntlm_put_av(p, MSV_AV_DNS_COMPUTER, nm.dns_computer.p,
+	p = ntlm_put_av(p, MSV_AV_DNS_COMPUTER, nm.dns_computer.base,
 			nm.dns_computer.len);
 	dfs_put_le64(ts, ntlm_filetime_now());
 	p = ntlm_put_av(p, MSV_AV_TIMESTAMP, ts, 8);
@@ -574,11 +574,11 @@ static int ntlm_check_auth_mic(const struct dfs_ntlmssp *n, const uint8_t *m,
 		return -ENOMEM;
 	memcpy(copy, m, len);
 	memset(copy + NTLMSSP_AUTH_MIC_OFF, 0, 16);
-	v[0].p = n->neg_msg;
+	v[0].base = n->neg_msg;
 	v[0].len = n->neg_len;
-	v[1].p = n->chal_msg;
+	v[1].base = n->chal_msg;
 	v[1].len = n->chal_len;
-	v[2].p = copy;
+	v[2].base = copy;
 	v[2].len = len;
 	ret = dfs_hmac_md5(n->key, 16, v, 3, mic);
 	free(copy);
@@ -675,6 +675,9 @@ static uint32_t ntlm_authenticate(struct dfs_ntlmssp *n, const uint8_t *m,
 		return STATUS_LOGON_FAILURE;
 	if (ntlm_is_anonymous(&a)) {
 		res->anonymous = true;
+		/* files are touched as the guest account, never as uid 0 */
+		res->uid = n->cfg->guest_uid;
+		res->gid = n->cfg->guest_gid;
 		return STATUS_SUCCESS;
 	}
 	/* 24 bytes is NTLMv1 (or LM); v2 is NTProofStr + blob header + AVs */

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/crypto_ops.h"
+
 #include "userd/auth/auth.h"
 
 /* NegotiateFlags (MS-NLMP 2.2.2.5) */
@@ -83,11 +85,7 @@ int dfs_ntlmssp_sign_mic(struct dfs_ntlmssp *n, const uint8_t *data,
 
 /* --- crypto and string helpers (nthash.c, ntlmssp.c) --- */
 
-struct dfs_iov {
-	const void *p;
-	size_t len;
-};
-
+/* struct dfs_iov is common/crypto_ops.h's: one scatter element type for all MACs */
 /* 0 or -EIO (-ENOMEM). */
 int dfs_md5(const struct dfs_iov *v, int n, uint8_t out[16]);
 int dfs_hmac_md5(const uint8_t *key, size_t keylen, const struct dfs_iov *v,
