@@ -88,4 +88,8 @@ check: deps
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/userd/main.d $(BUILD)/tools/dittofsctl.d
+# libFuzzer targets: make fuzz [FUZZ_SECONDS=N] (tests/fuzz/fuzz.mk)
+include tests/fuzz/fuzz.mk
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/userd/main.d $(BUILD)/tools/dittofsctl.d \
+	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
