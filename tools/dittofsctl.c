@@ -2,11 +2,17 @@
 /*
  * dittofsctl - administer a DittoFS server.
  *
- * Commands are rows in one table of { words, handler, synopsis }: adding
- * "status" or "session list" later is one function and one row. Every
+ * Commands are rows in one table of { words, handler, synopsis }. Every
  * handler gets the argv that follows its words and returns the exit code:
  * 0 success, 1 failure, 2 usage error.
+ *
+ * "user ..." commands edit the user database in the state directory
+ * directly. The others ask the running dittofsd over its control socket,
+ * STATE_DIR/dittofsd.sock: one line "text|json COMMAND [ARGS]" out, and
+ * back "0" or "1" (success or failure) on a line of its own followed by
+ * the output (see userd/ctl.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -15,11 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "userd/auth/auth.h"
 #include "userd/config.h"
+#include "userd/ctl.h"
 #include "userd/store/userdb.h"
 
 #define PROG "dittofsctl"
@@ -33,6 +43,7 @@ struct ctl {
 	const char *config;		/* -c, or NULL */
 	const char *state_dir;		/* --state-dir, or NULL */
 	char state_buf[PATH_MAX];
+	bool json;			/* --json: daemon commands answer in JSON */
 };
 
 struct command {
@@ -44,11 +55,74 @@ struct command {
 
 /* ---- common helpers ----------------------------------------------------- */
 
+/* Option names match ignoring case, spaces and underscores (as config.c). */
+static bool loose_key_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t' || *a == '_')
+			a++;
+		while (*b == ' ' || *b == '\t' || *b == '_')
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
+/*
+ * Find "state directory" in [global] of a file the parser refused. This is
+ * how the daemon commands still reach dittofsd while the file has an error
+ * (the admin's next step is usually "reload", which reports it).
+ */
+static bool scan_state_dir(const char *file, char *out, size_t outlen)
+{
+	char line[4096], *p, *eq, *v, *end;
+	bool global = false, found = false;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " \t");
+		if (!strncmp(p, "\xef\xbb\xbf", 3))
+			p += 3;
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p == '[') {
+			global = !strncasecmp(p, "[global]", 8);
+			continue;
+		}
+		eq = strchr(p, '=');
+		if (!global || *p == '#' || *p == ';' || !eq)
+			continue;
+		*eq = '\0';
+		for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			end[-1] = '\0';
+		if (!loose_key_eq(p, "state directory"))
+			continue;
+		v = eq + 1 + strspn(eq + 1, " \t");
+		for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			end[-1] = '\0';
+		if (strlen(v) >= 2 && v[0] == '"' && v[strlen(v) - 1] == '"') {
+			v[strlen(v) - 1] = '\0';
+			v++;
+		}
+		snprintf(out, outlen, "%s", v);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
 /*
  * --state-dir wins; else the config's "state directory", from -c or the
- * default config if that exists; else the built-in default.
+ * default config if that exists; else the built-in default. With lenient,
+ * a configuration with an error still yields its state directory (or the
+ * default) instead of failing.
  */
-static int resolve_state_dir(struct ctl *ctl)
+static int resolve_state_dir_how(struct ctl *ctl, bool lenient)
 {
 	const char *file = ctl->config;
 	struct dfs_config *cfg;
@@ -68,13 +142,29 @@ static int resolve_state_dir(struct ctl *ctl)
 		return 0;
 	}
 	if (dfs_config_load(file, &cfg, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", PROG, err);
-		return -1;
+		struct dfs_config def;
+
+		if (!lenient) {
+			fprintf(stderr, "%s: %s\n", PROG, err);
+			return -1;
+		}
+		if (!scan_state_dir(file, ctl->state_buf, sizeof(ctl->state_buf))) {
+			dfs_config_defaults(&def);
+			snprintf(ctl->state_buf, sizeof(ctl->state_buf), "%s",
+				 def.state_dir);
+		}
+		ctl->state_dir = ctl->state_buf;
+		return 0;
 	}
 	snprintf(ctl->state_buf, sizeof(ctl->state_buf), "%s", cfg->state_dir);
 	ctl->state_dir = ctl->state_buf;
 	dfs_config_free(cfg);
 	return 0;
+}
+
+static int resolve_state_dir(struct ctl *ctl)
+{
+	return resolve_state_dir_how(ctl, false);
 }
 
 static struct dfs_userdb *open_userdb(struct ctl *ctl)
@@ -501,6 +591,249 @@ static int user_list(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- commands answered by the running dittofsd ------------------------- */
+
+/* How long dittofsd may take to answer (a reload reads the config). */
+#define DAEMON_TIMEOUT_S 30
+/* Largest answer accepted: far more than any listing. */
+#define ANSWER_MAX (64u * 1024 * 1024)
+
+static int connect_daemon(struct ctl *ctl)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = DAEMON_TIMEOUT_S };
+	int fd, n;
+
+	if (resolve_state_dir_how(ctl, true))
+		return -1;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", ctl->state_dir,
+		     DFS_CTL_SOCK_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "%s: the state directory %s is too long a path for dittofsd's control socket\n",
+			PROG, ctl->state_dir);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket: %s\n", PROG, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr, "%s: dittofsd is not running (no %s)\n", PROG, sa.sun_path);
+	else if (errno == ECONNREFUSED)
+		fprintf(stderr, "%s: dittofsd is not running (%s is left over from an earlier run)\n",
+			PROG, sa.sun_path);
+	else if (errno == EACCES || errno == EPERM)
+		fprintf(stderr, "%s: permission denied on %s: run dittofsctl as root (or as the user dittofsd runs as)\n",
+			PROG, sa.sun_path);
+	else
+		fprintf(stderr, "%s: cannot connect to dittofsd at %s: %s\n", PROG,
+			sa.sun_path, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Read until dittofsd closes; the answer, NUL-terminated, or NULL. */
+static char *read_answer(int fd, size_t *len)
+{
+	size_t cap = 4096;
+	char *buf = malloc(cap), *n;
+	ssize_t k;
+
+	*len = 0;
+	while (buf) {
+		if (*len + 1 == cap) {
+			if (cap >= ANSWER_MAX) {
+				errno = EFBIG;
+				break;
+			}
+			n = realloc(buf, cap * 2);
+			if (!n)
+				break;
+			buf = n;
+			cap *= 2;
+		}
+		k = recv(fd, buf + *len, cap - 1 - *len, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			break;
+		if (k == 0) {
+			buf[*len] = '\0';
+			return buf;
+		}
+		*len += (size_t)k;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Send one request; print the answer (output or error); the exit code. */
+static int daemon_call(struct ctl *ctl, const char *request)
+{
+	char line[DFS_CTL_REQ_MAX];
+	const char *body, *p, *nl;
+	size_t len;
+	char *ans;
+	int fd, n, rc;
+
+	n = snprintf(line, sizeof(line), "%s %s\n", ctl->json ? "json" : "text", request);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		fprintf(stderr, "%s: request too long\n", PROG);
+		return EXIT_USAGE;
+	}
+	fd = connect_daemon(ctl);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (send_all(fd, line, (size_t)n)) {
+		fprintf(stderr, "%s: cannot send to dittofsd: %s\n", PROG, strerror(errno));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	ans = read_answer(fd, &len);
+	close(fd);
+	if (!ans) {
+		fprintf(stderr, "%s: no answer from dittofsd: %s\n", PROG,
+			errno == EAGAIN ? "timed out" : strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (len < 2 || (ans[0] != '0' && ans[0] != '1') || ans[1] != '\n') {
+		fprintf(stderr, "%s: dittofsd closed the connection without a valid answer\n",
+			PROG);
+		free(ans);
+		return EXIT_FAIL;
+	}
+	rc = ans[0] == '0' ? EXIT_OK : EXIT_FAIL;
+	body = ans + 2;
+	if (rc == EXIT_OK) {
+		fwrite(body, 1, len - 2, stdout);
+	} else {
+		/* one "dittofsctl: " line per line of the message */
+		for (p = body; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (!nl) {
+				fprintf(stderr, "%s: %s\n", PROG, p);
+				break;
+			}
+			fprintf(stderr, "%s: %.*s\n", PROG, (int)(nl - p), p);
+		}
+	}
+	free(ans);
+	return rc;
+}
+
+/*
+ * A daemon command: options --json and --help, then exactly nargs words,
+ * which must be single words (the request line is split on spaces).
+ */
+static int remote(struct ctl *ctl, int argc, char **argv, const char *w0,
+		  const char *w1, int nargs)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char req[DFS_CTL_REQ_MAX];
+	size_t len;
+	int c, i;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			ctl->json = true;
+		else if (c == 'h')
+			return usage_of(w0, w1, stdout);
+		else
+			return usage_of(w0, w1, stderr);
+	}
+	if (argc - optind != nargs)
+		return usage_of(w0, w1, stderr);
+	len = (size_t)snprintf(req, sizeof(req), "%s%s%s", w0, w1 ? " " : "",
+			       w1 ? w1 : "");
+	for (i = optind; i < argc; i++) {
+		const char *a = argv[i];
+		const char *q;
+
+		for (q = a; *q; q++) {
+			if ((unsigned char)*q <= ' ' || *q == 0x7f) {
+				fprintf(stderr, "%s: invalid argument '%s'\n", PROG, a);
+				return EXIT_USAGE;
+			}
+		}
+		if (!*a || len + 1 + strlen(a) >= sizeof(req) - 8) {
+			fprintf(stderr, "%s: invalid argument '%s'\n", PROG, a);
+			return EXIT_USAGE;
+		}
+		len += (size_t)snprintf(req + len, sizeof(req) - len, " %s", a);
+	}
+	return daemon_call(ctl, req);
+}
+
+static int status(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "status", NULL, 0);
+}
+
+static int conn_list(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "conn", "list", 0);
+}
+
+static int session_list(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "session", "list", 0);
+}
+
+static int session_kill(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "session", "kill", 1);
+}
+
+static int share_list(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "share", "list", 0);
+}
+
+static int file_list(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "file", "list", 0);
+}
+
+static int file_close(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "file", "close", 1);
+}
+
+static int stats(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "stats", NULL, 0);
+}
+
+static int reload(struct ctl *ctl, int argc, char **argv)
+{
+	return remote(ctl, argc, argv, "reload", NULL, 0);
+}
+
 /* ---- the command table and dispatch ------------------------------------- */
 
 static const struct command commands[] = {
@@ -515,6 +848,17 @@ static const struct command commands[] = {
 	  "Refuse logons of an SMB user, keeping the account" },
 	{ { "user", "enable" }, user_enable, "NAME",
 	  "Allow logons of a disabled SMB user again" },
+	{ { "status" }, status, "", "Show the running server's version, uptime and counts" },
+	{ { "conn", "list" }, conn_list, "", "List client connections" },
+	{ { "session", "list" }, session_list, "", "List sessions" },
+	{ { "session", "kill" }, session_kill, "ID",
+	  "Close the connection that carries session ID" },
+	{ { "share", "list" }, share_list, "", "List the shares being served" },
+	{ { "file", "list" }, file_list, "", "List open files" },
+	{ { "file", "close" }, file_close, "ID", "Close open file ID" },
+	{ { "stats" }, stats, "", "Show per-command request and error counts" },
+	{ { "reload" }, reload, "",
+	  "Re-read the configuration file (shares apply to new connects)" },
 	{ { NULL }, NULL, NULL, NULL }
 };
 
@@ -526,9 +870,11 @@ static int usage_of(const char *w0, const char *w1, FILE *f)
 		if (strcmp(cmd->words[0], w0) ||
 		    (w1 && (!cmd->words[1] || strcmp(cmd->words[1], w1))))
 			continue;
-		fprintf(f, "Usage: %s [-c CONFIG] [--state-dir DIR] %s%s%s%s%s\n",
-			PROG, cmd->words[0], cmd->words[1] ? " " : "",
-			cmd->words[1] ? cmd->words[1] : "",
+		bool daemon = strcmp(cmd->words[0], "user") != 0;
+
+		fprintf(f, "Usage: %s [-c CONFIG] [--state-dir DIR]%s %s%s%s%s%s\n",
+			PROG, daemon ? " [--json]" : "", cmd->words[0],
+			cmd->words[1] ? " " : "", cmd->words[1] ? cmd->words[1] : "",
 			cmd->args[0] ? " " : "", cmd->args);
 	}
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
@@ -538,11 +884,12 @@ static int usage(FILE *f)
 {
 	const struct command *cmd;
 
-	fprintf(f, "Usage: %s [-c CONFIG] [--state-dir DIR] COMMAND [ARGS]\n\n", PROG);
+	fprintf(f, "Usage: %s [-c CONFIG] [--state-dir DIR] [--json] COMMAND [ARGS]\n\n", PROG);
 	fprintf(f, "Options:\n"
 		"  -c, --config CONFIG  configuration file (default %s if it exists)\n"
 		"  --state-dir DIR      state directory; overrides the configuration's\n"
 		"                       'state directory' (default /var/lib/dittofs)\n"
+		"  --json               answers of the running server as one JSON object\n"
 		"  -h, --help           show this help\n\n"
 		"Commands:\n", DEFAULT_CONFIG);
 	for (cmd = commands; cmd->words[0]; cmd++) {
@@ -592,6 +939,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -607,6 +955,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			ctl.state_dir = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
 			break;
 		case 'h':
 			return usage(stdout);

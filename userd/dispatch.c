@@ -132,6 +132,30 @@ static void finish(struct dfs_req *r, u32 status)
 		dfs_put_le32(r->rsp + SMB2_HDR_TREE_ID, r->rsp_tree_id);
 }
 
+/*
+ * Counters for "dittofsctl stats". Bytes come from the bodies once the
+ * handler has run: a READ response's DataLength, a WRITE request's Length.
+ */
+static void count_request(const struct dfs_req *r, u32 status)
+{
+	struct dfs_stats *st = &r->srv->stats;
+
+	if (r->command >= SMB2_NR_COMMANDS) {
+		st->other_requests++;
+		return;
+	}
+	st->requests[r->command]++;
+	/* SESSION_SETUP's "more processing required" is a step, not a failure */
+	if (is_error(status) && status != STATUS_MORE_PROCESSING_REQUIRED)
+		st->errors[r->command]++;
+	if (status != STATUS_SUCCESS)
+		return;
+	if (r->command == SMB2_READ && r->rsp_len >= 8)
+		st->bytes_read += dfs_get_le32(r->rsp_body + 4);
+	else if (r->command == SMB2_WRITE && r->body_len >= 8)
+		st->bytes_written += dfs_get_le32(r->body + 4);
+}
+
 static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		      struct dfs_pdu_out *out)
 {
@@ -164,13 +188,19 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 	r.rsp_session_id = in->session_id;
 	r.rsp_tree_id = in->tree_id;
 	r.compound_fid = c->compound_fid;
+	if (in->first && in->encrypted)
+		c->srv->stats.encrypted_frames++;
+	if (in->signed_ok)
+		c->srv->stats.signed_requests++;
 
 	if (r.command == SMB2_CANCEL) {
+		count_request(&r, STATUS_SUCCESS);
 		cancel(c, r.hdr);
 		out->no_response = true;	/* CANCEL itself is never answered */
 		return 0;
 	}
 	if (out_of_order(c, r.command)) {
+		count_request(&r, STATUS_INVALID_PARAMETER);
 		log_info("%s: %s %s negotiation, closing", c->peer,
 			 r.command == SMB2_NEGOTIATE ? "second NEGOTIATE after" : "request before",
 			 c->negotiated ? "completed" : "any");
@@ -197,6 +227,7 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 	if (cmd)
 		log_debug("%s: %s mid %llu -> 0x%08x", c->peer, cmd->name,
 			  (unsigned long long)r.message_id, status);
+	count_request(&r, status);
 	finish(&r, status);
 	return 0;
 }

@@ -21,10 +21,23 @@
 #include <unistd.h>
 
 #include "userd/config.h"
+#include "userd/ctl.h"
 #include "userd/loop.h"
 #include "userd/log.h"
 
-enum { OP_ACCEPT = 0, OP_RECV = 1, OP_SEND = 2, OP_TIMER = 3, OP_MASK = 3 };
+/*
+ * user_data: the object (a dfs_conn or a dfs_ctl_client, both malloc'd and
+ * so at least 8-aligned) with the operation in the low 3 bits.
+ */
+enum {
+	OP_ACCEPT = 0,
+	OP_RECV = 1,
+	OP_SEND = 2,
+	OP_TIMER = 3,
+	OP_CTL_ACCEPT = 4,		/* dittofsctl's unix socket (ctl.c) */
+	OP_CTL_RECV = 5,
+	OP_MASK = 7,
+};
 
 static volatile sig_atomic_t stop_requested;
 /* the running loop, for frames queued from outside a completion (kick) */
@@ -37,6 +50,9 @@ struct loop {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct __kernel_timespec tick;
+	int cfd;			/* control socket, -1 if none */
+	struct dfs_ctl_client *ctl_clients;
+	unsigned nctl;
 };
 
 static void on_signal(int sig)
@@ -319,12 +335,10 @@ static void on_send(struct loop *l, struct dfs_conn *c, int res)
 	kick_send(l, c);
 }
 
-static void on_timer(struct loop *l)
+static void close_expired(struct loop *l)
 {
 	struct dfs_conn *c, *next;
 
-	arm_timer(l);
-	dfs_server_tick(l->srv);
 	for (c = l->srv->conns; c; c = next) {
 		next = c->next;
 		if (c->expired && !c->closing)
@@ -332,10 +346,121 @@ static void on_timer(struct loop *l)
 	}
 }
 
+/*
+ * Control clients (dittofsctl): read one request line, answer it with a
+ * non-blocking send, close. Only the recv goes through the ring.
+ */
+static void arm_ctl_accept(struct loop *l)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	io_uring_prep_accept(sqe, l->cfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, OP_CTL_ACCEPT);
+}
+
+static void arm_ctl_recv(struct loop *l, struct dfs_ctl_client *cc)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	cc->recv_armed = true;
+	io_uring_prep_recv(sqe, cc->fd, cc->buf + cc->len, sizeof(cc->buf) - cc->len, 0);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)cc | OP_CTL_RECV);
+}
+
+static void ctl_client_free(struct loop *l, struct dfs_ctl_client *cc)
+{
+	struct dfs_ctl_client **pp;
+
+	for (pp = &l->ctl_clients; *pp; pp = &(*pp)->next) {
+		if (*pp == cc) {
+			*pp = cc->next;
+			l->nctl--;
+			break;
+		}
+	}
+	close(cc->fd);
+	free(cc);
+}
+
+static void on_ctl_accept(struct loop *l, int res)
+{
+	struct dfs_ctl_client *cc;
+
+	arm_ctl_accept(l);
+	if (res < 0) {
+		log_err("control socket accept: %s", strerror(-res));
+		return;
+	}
+	if (!dfs_ctl_peer_ok(res)) {
+		log_info("control: refused a client that is neither root nor our user");
+		close(res);
+		return;
+	}
+	cc = l->nctl < DFS_CTL_MAX_CLIENTS ? calloc(1, sizeof(*cc)) : NULL;
+	if (!cc) {
+		struct dfs_ctl_client tmp = { .fd = res };
+
+		dfs_ctl_client_error(&tmp, "too many dittofsctl clients at once; try again");
+		close(res);
+		return;
+	}
+	cc->fd = res;
+	cc->created_ms = dfs_monotonic_ms();
+	cc->next = l->ctl_clients;
+	l->ctl_clients = cc;
+	l->nctl++;
+	arm_ctl_recv(l, cc);
+}
+
+static void on_ctl_recv(struct loop *l, struct dfs_ctl_client *cc, int res)
+{
+	const char *why = NULL;
+	int rc;
+
+	cc->recv_armed = false;
+	if (res <= 0) {
+		ctl_client_free(l, cc);
+		return;
+	}
+	rc = dfs_ctl_client_input(cc, (u32)res, &why);
+	if (rc == 0) {
+		arm_ctl_recv(l, cc);
+		return;
+	}
+	if (rc < 0) {
+		dfs_ctl_client_error(cc, why);
+	} else {
+		dfs_ctl_client_answer(l->srv, cc);
+		/* "session kill" marks connections: close them now, not at the tick */
+		close_expired(l);
+	}
+	ctl_client_free(l, cc);
+}
+
+/* A control client that never finishes its line is cut off. */
+static void ctl_timeouts(struct loop *l)
+{
+	u64 now = dfs_monotonic_ms();
+	struct dfs_ctl_client *cc;
+
+	for (cc = l->ctl_clients; cc; cc = cc->next)
+		if (now - cc->created_ms > DFS_CTL_TIMEOUT_MS)
+			shutdown(cc->fd, SHUT_RDWR);	/* its recv completes with 0 */
+}
+
+static void on_timer(struct loop *l)
+{
+	arm_timer(l);
+	dfs_server_tick(l->srv);
+	close_expired(l);
+	ctl_timeouts(l);
+}
+
 static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
-	struct dfs_conn *c = (struct dfs_conn *)(uintptr_t)(data & ~(uint64_t)OP_MASK);
+	void *obj = (void *)(uintptr_t)(data & ~(uint64_t)OP_MASK);
+	struct dfs_conn *c = obj;
 
 	switch (data & OP_MASK) {
 	case OP_ACCEPT:
@@ -349,6 +474,12 @@ static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 		break;
 	case OP_SEND:
 		on_send(l, c, cqe->res);
+		break;
+	case OP_CTL_ACCEPT:
+		on_ctl_accept(l, cqe->res);
+		break;
+	case OP_CTL_RECV:
+		on_ctl_recv(l, obj, cqe->res);
 		break;
 	}
 }
@@ -372,9 +503,12 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	}
 	l.srv = srv;
 	l.lfd = listen_fd;
+	l.cfd = srv->ctl ? srv->ctl->fd : -1;
 	running = &l;
 	arm_accept(&l);
 	arm_timer(&l);
+	if (l.cfd >= 0)
+		arm_ctl_accept(&l);
 	while (!stop_requested) {
 		struct io_uring_cqe *cqe;
 
@@ -394,5 +528,8 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	while (srv->conns)
 		dfs_conn_free(srv->conns);
 	io_uring_queue_exit(&l.ring);
+	/* their recvs ended with the ring */
+	while (l.ctl_clients)
+		ctl_client_free(&l, l.ctl_clients);
 	return stop_requested ? 0 : -1;
 }

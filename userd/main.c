@@ -14,6 +14,7 @@
 #include "userd/auth/auth.h"
 #include "userd/config.h"
 #include "userd/crypto_openssl.h"
+#include "userd/ctl.h"
 #include "userd/log.h"
 #include "userd/loop.h"
 #include "userd/privs.h"
@@ -110,21 +111,24 @@ static void fill_auth_cfg(struct dfs_auth_cfg *a, const struct dfs_config *cfg,
 			 cfg->guest_account);
 }
 
-static int serve(struct dfs_server *srv)
+static int serve(struct dfs_server *srv, const char *config_path)
 {
 	const struct dfs_config *cfg = srv->cfg;
 	int fd = dfs_listen(cfg->listen_addr, cfg->port);
-	int ret;
+	int ret = -1;
 
 	if (fd < 0)
 		return -1;
+	/* dittofsctl's socket in the state directory, while we may still create it */
+	if (dfs_ctl_start(srv, config_path))
+		goto out;
 	/* the port is bound and the user database open: nothing else needs root */
-	if (dfs_drop_privileges()) {
-		close(fd);
-		return -1;
-	}
+	if (dfs_drop_privileges())
+		goto out;
 	log_info("listening on %s:%u (user mode)", cfg->listen_addr, cfg->port);
 	ret = dfs_loop_run(srv, fd);
+out:
+	dfs_ctl_stop(srv);
 	close(fd);
 	return ret;
 }
@@ -166,9 +170,10 @@ int main(int argc, char **argv)
 		log_err("no randomness for the server GUID");
 		return 1;
 	}
-	rc = serve(&srv);
+	rc = serve(&srv, o.config);
 	dfs_userdb_close(db);
-	dfs_config_free(cfg);
+	/* a reload may have replaced cfg; dfs_ctl_stop freed the replaced ones */
+	dfs_config_free(srv.cfg);
 	free(srv.opens);
 	return rc ? 1 : 0;
 }

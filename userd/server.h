@@ -20,11 +20,23 @@ struct dfs_config;
 struct dfs_share_cfg;
 struct dfs_userdb;
 struct dfs_auth_cfg;
+struct dfs_ctl;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
 /* Largest NetBIOS frame we accept: one max WRITE plus headers */
 #define DFS_MAX_FRAME (DFS_MAX_IO + 64 * 1024)
+
+/* Request counters since start, for "dittofsctl stats" (dispatch.c counts). */
+struct dfs_stats {
+	u64 requests[SMB2_NR_COMMANDS];	/* PDUs per command */
+	u64 errors[SMB2_NR_COMMANDS];	/* ... answered with an error status */
+	u64 bytes_read;			/* DataLength of READ responses */
+	u64 bytes_written;		/* Length of successful WRITE requests */
+	u64 encrypted_frames;		/* frames that came in a transform header */
+	u64 signed_requests;		/* PDUs whose signature verified */
+	u64 other_requests;		/* command codes past the last known one */
+};
 
 struct dfs_server {
 	struct dfs_config *cfg;
@@ -38,6 +50,8 @@ struct dfs_server {
 	struct dfs_open **opens;	/* open table indexed by volatile id slot */
 	u32 opens_cap;
 	u32 open_gen;			/* makes volatile ids unguessable-ish and unique */
+	struct dfs_stats stats;
+	struct dfs_ctl *ctl;		/* control socket and reload state (ctl.c) */
 };
 
 enum dfs_session_state {
