@@ -40,6 +40,7 @@ enum {
 };
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 /* the running loop, for frames queued from outside a completion (kick) */
 static struct loop *running;
 
@@ -57,8 +58,23 @@ struct loop {
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+/* SIGHUP re-reads the configuration, as "dittofsctl reload" does. */
+static void reload_on_hup(struct dfs_server *srv)
+{
+	struct dfs_ctl_out out = { 0 };
+	int rc;
+
+	reload_requested = 0;
+	rc = dfs_ctl_run(srv, "text reload", &out);
+	log_info("SIGHUP: reload %s%s%.*s", rc ? "failed" : "done",
+		 out.len ? ": " : "", (int)out.len, out.buf ? out.buf : "");
+	dfs_ctl_out_free(&out);
 }
 
 int dfs_listen(const char *addr, uint16_t port)
@@ -493,6 +509,7 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = io_uring_queue_init(256, &l.ring, 0);
@@ -514,6 +531,8 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 
 		io_uring_submit(&l.ring);
 		rc = io_uring_wait_cqe(&l.ring, &cqe);
+		if (reload_requested)
+			reload_on_hup(srv);
 		if (rc == -EINTR)
 			continue;
 		if (rc) {

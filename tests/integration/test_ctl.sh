@@ -335,6 +335,17 @@ expect "ctl.reload-removes-share-json" "$out" json_true 'd["removed"] == ["extra
 out=$(client extra "ls")
 expect "ctl.reload-removed-share-refused" "$out" has "NT_STATUS_BAD_NETWORK_NAME" "$out"
 
+# SIGHUP reloads too: the share comes back without dittofsctl
+cp "$TEST_TMP/server.conf.good" "$SERVER_CONF"
+kill -HUP "$SERVER_PID"
+out=
+for _ in $(seq 50); do
+	out=$(client extra "ls")
+	has "extra.txt" "$out" && break
+	sleep 0.1
+done
+expect "ctl.sighup-reloads" "$out" has "extra.txt" "$out"
+
 stop_server
 check "ctl.socket-removed-at-exit" test ! -e "$SOCK"
 finish
