@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * dittofs_netlink.h - the generic netlink contract between dittofs.ko (the
+ * kernel data plane) and dittofsd (the control side) and dittofsctl.
+ *
+ * Overview
+ * ========
+ *
+ * The family is named DITTOFS_GENL_NAME and has version DITTOFS_GENL_VERSION.
+ * All attributes live in one flat space (enum dittofs_attr) and are in host
+ * byte order, except where an attribute says it carries wire bytes. Every
+ * command needs CAP_NET_ADMIN (GENL_ADMIN_PERM); the family exists in the
+ * initial network namespace only.
+ *
+ * Bulk file data never crosses this interface: READ and WRITE payloads move
+ * between sockets and files inside the kernel. What crosses it is one SMB2
+ * PDU at a time (decrypted and verified on the way up, unprotected on the
+ * way down), per-session/tree/open state installed by the daemon, and
+ * verdicts.
+ *
+ * Directions: "daemon -> kernel" commands are requests the daemon sends
+ * (NLM_F_REQUEST, usually with NLM_F_ACK); "kernel -> daemon" commands are
+ * unicast by the kernel to the netlink socket that completed
+ * DITTOFS_CMD_HELLO with DITTOFS_HELLO_F_CLAIM (the "control socket"). When
+ * the control socket closes, the kernel stops accepting connections and
+ * tears down what the daemon installed, except for the durable opens it
+ * keeps for a restarting daemon.
+ *
+ * Status in this build
+ * ====================
+ *
+ * Only DITTOFS_CMD_HELLO is implemented. Every other command is declared
+ * with its final number and attributes so that both sides can be written
+ * against this header; the kernel answers them with -EOPNOTSUPP until they
+ * exist. DITTOFS_A_FEATURES in the HELLO reply says which commands a loaded
+ * module implements (bit N set = command N implemented).
+ *
+ * Commands
+ * ========
+ *
+ * DITTOFS_CMD_HELLO (daemon -> kernel; implemented)
+ *   The version handshake; the first message of any user of the family.
+ *   Request:  DITTOFS_A_VERSION (required), DITTOFS_A_HELLO_FLAGS (optional).
+ *   Reply:    DITTOFS_A_VERSION, DITTOFS_A_FEATURES, DITTOFS_A_MODULE_VERSION.
+ *   Fails with -EPROTONOSUPPORT (and an extack message) when the versions
+ *   differ. In this build DITTOFS_HELLO_F_CLAIM is accepted and ignored.
+ *
+ * DITTOFS_CMD_LISTEN (daemon -> kernel; planned)
+ *   Hand the kernel a bound, listening TCP socket to accept SMB connections
+ *   on. Attributes: DITTOFS_A_LISTEN_FD (required), DITTOFS_A_MAX_FRAME.
+ *   Sending it again with another fd adds a listener.
+ *
+ * DITTOFS_CMD_PDU_UP (kernel -> daemon; planned)
+ *   One request PDU for the control side, already decrypted, its signature
+ *   verified, split out of its compound. Attributes: DITTOFS_A_CONN_ID,
+ *   DITTOFS_A_PDU, DITTOFS_A_PDU_FLAGS, DITTOFS_A_SESSION_ID,
+ *   DITTOFS_A_TREE_ID, DITTOFS_A_PREV_STATUS, DITTOFS_A_PREAUTH (only for
+ *   SESSION_SETUP on 3.1.1), DITTOFS_A_PEER and DITTOFS_A_LOCAL (only in the
+ *   first PDU_UP of a connection).
+ *
+ * DITTOFS_CMD_PDU_DOWN (daemon -> kernel; planned)
+ *   The response to one PDU_UP. Attributes: DITTOFS_A_CONN_ID, DITTOFS_A_PDU
+ *   (absent with DITTOFS_RSP_F_NO_RESPONSE), DITTOFS_A_RSP_FLAGS,
+ *   DITTOFS_A_SESSION_ID (the session whose key signs it with
+ *   DITTOFS_RSP_F_SIGN), DITTOFS_A_DIALECT (on the NEGOTIATE response: the
+ *   connection's dialect from now on).
+ *
+ * DITTOFS_CMD_SEND (daemon -> kernel; planned)
+ *   An unsolicited PDU: lease/oplock break, interim or async response.
+ *   Attributes as for PDU_DOWN; the kernel signs or encrypts it by the
+ *   session's policy.
+ *
+ * DITTOFS_CMD_SESSION_SET (daemon -> kernel; planned)
+ *   Install or replace a session's keys and policy on a connection (a bound
+ *   channel is a SESSION_SET on another DITTOFS_A_CONN_ID). Attributes:
+ *   DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID, DITTOFS_A_SESSION_FLAGS,
+ *   DITTOFS_A_SIGN_ALG + DITTOFS_A_SIGN_KEY, DITTOFS_A_CIPHER +
+ *   DITTOFS_A_ENC_KEY + DITTOFS_A_DEC_KEY (all optional when not in use).
+ *
+ * DITTOFS_CMD_SESSION_DEL (daemon -> kernel; planned)
+ *   Forget a session (logoff, expiry). Attributes: DITTOFS_A_CONN_ID (absent:
+ *   on every channel), DITTOFS_A_SESSION_ID. Its trees and opens go too.
+ *
+ * DITTOFS_CMD_TREE_SET / DITTOFS_CMD_TREE_DEL (daemon -> kernel; planned)
+ *   Install or forget a tree connect. Attributes: DITTOFS_A_SESSION_ID,
+ *   DITTOFS_A_TREE_ID, DITTOFS_A_TREE_FLAGS (TREE_SET only).
+ *
+ * DITTOFS_CMD_FID_SET (daemon -> kernel; planned)
+ *   Install an open for the READ/WRITE fast path. The kernel takes its own
+ *   reference on the file behind DITTOFS_A_FD (an fd of the sending
+ *   process); the daemon may close its fd afterwards. Attributes:
+ *   DITTOFS_A_SESSION_ID, DITTOFS_A_TREE_ID, DITTOFS_A_FID_PERSISTENT,
+ *   DITTOFS_A_FID_VOLATILE, DITTOFS_A_FD, DITTOFS_A_ACCESS,
+ *   DITTOFS_A_FID_FLAGS.
+ *
+ * DITTOFS_CMD_FID_UPDATE (daemon -> kernel; planned)
+ *   Change DITTOFS_A_FID_FLAGS of an open. Revoking a fast path is
+ *   synchronous: the reply is sent only once no fast-path I/O on the open is
+ *   in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
+ *   DITTOFS_A_FID_FLAGS.
+ *
+ * DITTOFS_CMD_FID_DEL (daemon -> kernel; planned)
+ *   Close an open: the kernel drops its file reference once in-flight I/O is
+ *   done. Attributes: DITTOFS_A_SESSION_ID, the FileId pair.
+ *
+ * DITTOFS_CMD_IO_VERDICT (both directions; planned)
+ *   kernel -> daemon: a READ or WRITE on an open without the fast path
+ *   (byte-range locks, a break in progress) asks whether it may proceed.
+ *   Attributes: DITTOFS_A_COOKIE, DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID,
+ *   the FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
+ *   daemon -> kernel: the answer, DITTOFS_A_COOKIE and DITTOFS_A_STATUS
+ *   (0 = go ahead; otherwise the NTSTATUS to fail the request with). The
+ *   kernel then moves the data itself.
+ *
+ * DITTOFS_CMD_CONN_CLOSE (both directions; planned)
+ *   daemon -> kernel: close DITTOFS_A_CONN_ID. kernel -> daemon: the
+ *   connection is gone (peer closed, protocol violation); DITTOFS_A_STATUS
+ *   holds the negative errno that ended it.
+ *
+ * DITTOFS_CMD_STATS (daemon or dittofsctl -> kernel; planned)
+ *   Counters, in DITTOFS_A_STATS (nested, enum dittofs_stats_attr). With
+ *   NLM_F_DUMP and no DITTOFS_A_CONN_ID: one message per connection, then
+ *   one for the module as a whole.
+ *
+ * Attributes
+ * ==========
+ *
+ * Listed in enum dittofs_attr below with their netlink types.
+ */
+#ifndef _UAPI_DITTOFS_NETLINK_H
+#define _UAPI_DITTOFS_NETLINK_H
+
+#define DITTOFS_GENL_NAME "DITTOFS"
+#define DITTOFS_GENL_VERSION 1
+
+enum dittofs_cmd {
+	DITTOFS_CMD_UNSPEC,
+	DITTOFS_CMD_HELLO,		/* implemented */
+	DITTOFS_CMD_LISTEN,		/* planned, from here on */
+	DITTOFS_CMD_PDU_UP,
+	DITTOFS_CMD_PDU_DOWN,
+	DITTOFS_CMD_SEND,
+	DITTOFS_CMD_SESSION_SET,
+	DITTOFS_CMD_SESSION_DEL,
+	DITTOFS_CMD_TREE_SET,
+	DITTOFS_CMD_TREE_DEL,
+	DITTOFS_CMD_FID_SET,
+	DITTOFS_CMD_FID_DEL,
+	DITTOFS_CMD_FID_UPDATE,
+	DITTOFS_CMD_IO_VERDICT,
+	DITTOFS_CMD_CONN_CLOSE,
+	DITTOFS_CMD_STATS,
+	__DITTOFS_CMD_MAX
+};
+#define DITTOFS_CMD_MAX (__DITTOFS_CMD_MAX - 1)
+
+enum dittofs_attr {
+	DITTOFS_A_UNSPEC,
+	/* NLA_U64 alignment padding; never sent on its own */
+	DITTOFS_A_PAD,
+	/* NLA_U32: DITTOFS_GENL_VERSION of the sender */
+	DITTOFS_A_VERSION,
+	/* NLA_U32: enum dittofs_hello_flag */
+	DITTOFS_A_HELLO_FLAGS,
+	/* NLA_U64: bit N set when command N is implemented by the module */
+	DITTOFS_A_FEATURES,
+	/* NLA_NUL_STRING: the module's version string, for logs */
+	DITTOFS_A_MODULE_VERSION,
+	/* NLA_U32: a listening TCP socket, as an fd of the sending process */
+	DITTOFS_A_LISTEN_FD,
+	/* NLA_U32: largest NetBIOS payload accepted on a connection */
+	DITTOFS_A_MAX_FRAME,
+	/* NLA_U64: the kernel's id of a connection; never reused while loaded */
+	DITTOFS_A_CONN_ID,
+	/* NLA_BINARY: struct sockaddr_in or sockaddr_in6 of the client */
+	DITTOFS_A_PEER,
+	/* NLA_BINARY: struct sockaddr_in or sockaddr_in6 the client reached */
+	DITTOFS_A_LOCAL,
+	/*
+	 * NLA_BINARY: one SMB2 PDU in wire byte order, from its 64-byte header
+	 * to the end of its body (no NetBIOS header, no compound padding)
+	 */
+	DITTOFS_A_PDU,
+	/* NLA_U32: enum dittofs_pdu_flag, about a PDU_UP */
+	DITTOFS_A_PDU_FLAGS,
+	/* NLA_U64: SMB2 SessionId (inherited from the previous PDU if related) */
+	DITTOFS_A_SESSION_ID,
+	/* NLA_U32: SMB2 TreeId (likewise) */
+	DITTOFS_A_TREE_ID,
+	/* NLA_U32: NTSTATUS of the previous PDU of the same compound */
+	DITTOFS_A_PREV_STATUS,
+	/* NLA_BINARY, 64 bytes: SHA-512 preauth integrity hash incl. this PDU */
+	DITTOFS_A_PREAUTH,
+	/* NLA_U32: enum dittofs_rsp_flag, about a PDU_DOWN or SEND */
+	DITTOFS_A_RSP_FLAGS,
+	/* NLA_U16: the negotiated dialect, e.g. 0x0311 */
+	DITTOFS_A_DIALECT,
+	/* NLA_U32: enum dittofs_session_flag */
+	DITTOFS_A_SESSION_FLAGS,
+	/*
+	 * NLA_U16: signing algorithm, numbered as in SIGNING_CAPABILITIES:
+	 * 0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC
+	 */
+	DITTOFS_A_SIGN_ALG,
+	/* NLA_BINARY, 16 bytes: Session.SigningKey (Channel.SigningKey for a binding) */
+	DITTOFS_A_SIGN_KEY,
+	/*
+	 * NLA_U16: cipher, numbered as in ENCRYPTION_CAPABILITIES:
+	 * 1 AES-128-CCM, 2 AES-128-GCM, 3 AES-256-CCM, 4 AES-256-GCM
+	 */
+	DITTOFS_A_CIPHER,
+	/* NLA_BINARY, 16 or 32 bytes: the server's EncryptionKey (server -> client) */
+	DITTOFS_A_ENC_KEY,
+	/* NLA_BINARY, 16 or 32 bytes: the server's DecryptionKey (client -> server) */
+	DITTOFS_A_DEC_KEY,
+	/* NLA_U32: enum dittofs_tree_flag */
+	DITTOFS_A_TREE_FLAGS,
+	/* NLA_U64: FileId.Persistent */
+	DITTOFS_A_FID_PERSISTENT,
+	/* NLA_U64: FileId.Volatile */
+	DITTOFS_A_FID_VOLATILE,
+	/* NLA_U32: an open file, as an fd of the sending process */
+	DITTOFS_A_FD,
+	/* NLA_U32: the open's granted access mask (MS-SMB2 2.2.13.1) */
+	DITTOFS_A_ACCESS,
+	/* NLA_U32: enum dittofs_fid_flag */
+	DITTOFS_A_FID_FLAGS,
+	/* NLA_U8: enum dittofs_io_kind */
+	DITTOFS_A_IO_KIND,
+	/* NLA_U64: file offset of an I/O */
+	DITTOFS_A_OFFSET,
+	/* NLA_U32: length of an I/O */
+	DITTOFS_A_LENGTH,
+	/* NLA_U64: matches an IO_VERDICT answer to its question */
+	DITTOFS_A_COOKIE,
+	/* NLA_U32: an NTSTATUS (IO_VERDICT) or a negative errno (CONN_CLOSE) */
+	DITTOFS_A_STATUS,
+	/* NLA_NESTED: enum dittofs_stats_attr */
+	DITTOFS_A_STATS,
+	__DITTOFS_A_LAST
+};
+#define DITTOFS_A_MAX (__DITTOFS_A_LAST - 1)
+
+enum dittofs_hello_flag {
+	/* make this socket the control socket (one at a time; -EBUSY) */
+	DITTOFS_HELLO_F_CLAIM = 1U << 0,
+	__DITTOFS_HELLO_F_ALL = DITTOFS_HELLO_F_CLAIM
+};
+
+enum dittofs_pdu_flag {
+	/* SMB2_FLAGS_RELATED_OPERATIONS set and not the first of its compound */
+	DITTOFS_PDU_F_RELATED = 1U << 0,
+	/* the first PDU of its NetBIOS frame */
+	DITTOFS_PDU_F_FIRST = 1U << 1,
+	/* carried a signature, and it verified */
+	DITTOFS_PDU_F_SIGNED_OK = 1U << 2,
+	/* arrived inside an SMB2_TRANSFORM_HEADER and authenticated */
+	DITTOFS_PDU_F_ENCRYPTED = 1U << 3,
+	__DITTOFS_PDU_F_ALL = DITTOFS_PDU_F_RELATED | DITTOFS_PDU_F_FIRST |
+			      DITTOFS_PDU_F_SIGNED_OK | DITTOFS_PDU_F_ENCRYPTED
+};
+
+enum dittofs_rsp_flag {
+	/* sign with DITTOFS_A_SESSION_ID's key even if the request was not signed */
+	DITTOFS_RSP_F_SIGN = 1U << 0,
+	/* encrypt with DITTOFS_A_SESSION_ID's key */
+	DITTOFS_RSP_F_ENCRYPT = 1U << 1,
+	/* close the connection after sending */
+	DITTOFS_RSP_F_DROP = 1U << 2,
+	/* nothing is sent for this request (e.g. CANCEL) */
+	DITTOFS_RSP_F_NO_RESPONSE = 1U << 3,
+	__DITTOFS_RSP_F_ALL = DITTOFS_RSP_F_SIGN | DITTOFS_RSP_F_ENCRYPT |
+			      DITTOFS_RSP_F_DROP | DITTOFS_RSP_F_NO_RESPONSE
+};
+
+enum dittofs_session_flag {
+	/* Session.SigningRequired: unsigned requests are refused */
+	DITTOFS_SESSION_F_SIGNING_REQUIRED = 1U << 0,
+	/* Session.EncryptData: unencrypted requests are refused */
+	DITTOFS_SESSION_F_ENCRYPT_DATA = 1U << 1,
+	/* the SESSION_SETUP exchange is still running (preauth hash is live) */
+	DITTOFS_SESSION_F_IN_SETUP = 1U << 2,
+	__DITTOFS_SESSION_F_ALL = DITTOFS_SESSION_F_SIGNING_REQUIRED |
+				  DITTOFS_SESSION_F_ENCRYPT_DATA |
+				  DITTOFS_SESSION_F_IN_SETUP
+};
+
+enum dittofs_tree_flag {
+	/* Share.EncryptData: requests on the tree must be encrypted */
+	DITTOFS_TREE_F_ENCRYPT_DATA = 1U << 0,
+	/* the share is read-only: the fast path refuses WRITE */
+	DITTOFS_TREE_F_READ_ONLY = 1U << 1,
+	__DITTOFS_TREE_F_ALL = DITTOFS_TREE_F_ENCRYPT_DATA |
+			       DITTOFS_TREE_F_READ_ONLY
+};
+
+enum dittofs_fid_flag {
+	/* READ may run in the kernel without asking (no locks, no break) */
+	DITTOFS_FID_F_FAST_READ = 1U << 0,
+	/* WRITE likewise */
+	DITTOFS_FID_F_FAST_WRITE = 1U << 1,
+	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE
+};
+
+enum dittofs_io_kind {
+	DITTOFS_IO_READ = 1,
+	DITTOFS_IO_WRITE = 2,
+};
+
+/* Inside DITTOFS_A_STATS; all NLA_U64 counters since load (or connect). */
+enum dittofs_stats_attr {
+	DITTOFS_STATS_A_UNSPEC,
+	DITTOFS_STATS_A_PAD,
+	DITTOFS_STATS_A_CONNECTIONS,	/* accepted (module) or 1 (connection) */
+	DITTOFS_STATS_A_PDUS_UP,	/* PDUs handed to the daemon */
+	DITTOFS_STATS_A_PDUS_FAST,	/* READ/WRITE served in the kernel */
+	DITTOFS_STATS_A_BYTES_READ,	/* file bytes sent by fast-path READ */
+	DITTOFS_STATS_A_BYTES_WRITTEN,	/* file bytes stored by fast-path WRITE */
+	DITTOFS_STATS_A_SIGN_FAILURES,	/* requests whose signature did not verify */
+	DITTOFS_STATS_A_DECRYPT_FAILURES, /* transform messages that did not authenticate */
+	__DITTOFS_STATS_A_LAST
+};
+#define DITTOFS_STATS_A_MAX (__DITTOFS_STATS_A_LAST - 1)
+
+#endif /* _UAPI_DITTOFS_NETLINK_H */
