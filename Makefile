@@ -24,7 +24,10 @@ endif
 CFLAGS_WARN = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) $(CFLAGS_WARN) -I. -MMD -MP
 LDFLAGS += $(SAN)
-LIBS = -lssl -lcrypto -luring -llmdb
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+CFLAGS += $(NL_CFLAGS)
+LIBS = -lssl -lcrypto -luring -llmdb $(NL_LIBS)
 
 COMMON_SRC := $(wildcard common/*.c)
 USERD_SRC := $(filter-out userd/main.c,$(wildcard userd/*.c userd/*/*.c))

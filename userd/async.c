@@ -8,6 +8,7 @@
 
 #include "userd/server.h"
 #include "userd/crypto_openssl.h"
+#include "userd/kernel_mode.h"
 #include "userd/log.h"
 
 struct dfs_async *dfs_async_new(struct dfs_req *r)
@@ -53,7 +54,15 @@ int dfs_conn_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 {
 	struct dfs_outbuf *ob, **pp;
 	u32 flen;
+	int ret;
 
+	if (c->srv->kernel) {
+		/* the module frames, signs or encrypts it (DITTOFS_CMD_SEND) */
+		ret = dfs_kernel_send_pdu(c, s, sign, encrypt,
+					  buf + DFS_DP_ASYNC_ROOM, len);
+		free(buf);
+		return ret;
+	}
 	if (c->closing || dfs_dp_async_frame(&c->dp, s ? &s->dp : NULL, sign,
 					     encrypt, buf, len, &flen)) {
 		free(buf);

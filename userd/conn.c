@@ -45,6 +45,7 @@ void dfs_conn_free(struct dfs_conn *c)
 {
 	struct dfs_conn **pp;
 
+	dfs_kernel_conn_gone(c);
 	dfs_async_drop_conn(c);
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);

@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ enum {
 	OP_TIMER = 3,
 	OP_CTL_ACCEPT = 4,		/* dittofsctl's unix socket (ctl.c) */
 	OP_CTL_RECV = 5,
+	OP_EVENT = 6,			/* srv->event_fd readable (kernel mode) */
 	OP_MASK = 7,
 };
 
@@ -127,6 +129,14 @@ static void arm_accept(struct loop *l)
 	io_uring_prep_accept(sqe, l->lfd, (struct sockaddr *)&l->peer,
 			     &l->peer_len, SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, OP_ACCEPT);
+}
+
+static void arm_event(struct loop *l)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	io_uring_prep_poll_add(sqe, l->srv->event_fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, OP_EVENT);
 }
 
 static void arm_timer(struct loop *l)
@@ -485,6 +495,10 @@ static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 	case OP_TIMER:
 		on_timer(l);
 		break;
+	case OP_EVENT:
+		l->srv->on_event(l->srv);
+		arm_event(l);
+		break;
 	case OP_RECV:
 		on_recv(l, c, cqe->res);
 		break;
@@ -522,7 +536,11 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	l.lfd = listen_fd;
 	l.cfd = srv->ctl ? srv->ctl->fd : -1;
 	running = &l;
-	arm_accept(&l);
+	/* in kernel mode dittofs.ko accepts: we only hear its events */
+	if (l.lfd >= 0)
+		arm_accept(&l);
+	if (srv->on_event && srv->event_fd >= 0)
+		arm_event(&l);
 	arm_timer(&l);
 	if (l.cfd >= 0)
 		arm_ctl_accept(&l);

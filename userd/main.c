@@ -16,6 +16,7 @@
 #include "userd/crypto_openssl.h"
 #include "userd/ctl.h"
 #include "userd/log.h"
+#include "userd/kernel_mode.h"
 #include "userd/loop.h"
 #include "userd/privs.h"
 #include "userd/store/userdb.h"
@@ -27,8 +28,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: dittofsd [-c CONFIG] [--mode=user|kernel] [-d LEVEL]\n"
 		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
-		"      --mode MODE     user: serve from this process (default);\n"
-		"                      kernel: hand the data plane to dittofs.ko\n"
+		"      --mode MODE     user: serve from this process;\n"
+		"                      kernel: hand the data plane to dittofs.ko;\n"
+		"                      auto (default): kernel if dittofs.ko is loaded\n"
 		"  -d, --debug LEVEL   log level 0-3, overrides 'log level'\n"
 		"  -h, --help          this text\n"
 		"dittofsd runs in the foreground and logs to stderr.\n");
@@ -52,7 +54,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	o->config = DEFAULT_CONFIG;
-	o->mode = "user";
+	o->mode = "auto";
 	o->debug = -1;
 	while ((ch = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -77,9 +79,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return -1;
 	}
-	if (strcmp(o->mode, "user")) {
-		fprintf(stderr, "dittofsd: --mode=%s: only user mode exists in this build "
-			"(the kernel module is not part of it yet)\n", o->mode);
+	if (strcmp(o->mode, "user") && strcmp(o->mode, "kernel") &&
+	    strcmp(o->mode, "auto")) {
+		fprintf(stderr, "dittofsd: --mode must be user, kernel or auto, not '%s'\n",
+			o->mode);
 		return -1;
 	}
 	return 0;
@@ -111,26 +114,44 @@ static void fill_auth_cfg(struct dfs_auth_cfg *a, const struct dfs_config *cfg,
 			 cfg->guest_account);
 }
 
-static int serve(struct dfs_server *srv, const char *config_path)
+static int serve(struct dfs_server *srv, const char *config_path, bool kernel)
 {
 	const struct dfs_config *cfg = srv->cfg;
 	int fd = dfs_listen(cfg->listen_addr, cfg->port);
 	int ret = -1;
 
+	srv->event_fd = -1;
 	if (fd < 0)
 		return -1;
+	/* dittofs.ko takes its own reference on the socket: we keep none */
+	if (kernel && dfs_kernel_start(srv, fd))
+		goto out;
+	if (kernel) {
+		close(fd);
+		fd = -1;
+	}
 	/* dittofsctl's socket in the state directory, while we may still create it */
 	if (dfs_ctl_start(srv, config_path))
 		goto out;
 	/* the port is bound and the user database open: nothing else needs root */
-	if (dfs_drop_privileges())
+	if (dfs_drop_privileges(kernel))
 		goto out;
-	log_info("listening on %s:%u (user mode)", cfg->listen_addr, cfg->port);
+	log_info("listening on %s:%u (%s mode)", cfg->listen_addr, cfg->port,
+		 kernel ? "kernel" : "user");
 	ret = dfs_loop_run(srv, fd);
 out:
 	dfs_ctl_stop(srv);
-	close(fd);
+	dfs_kernel_stop(srv);
+	if (fd >= 0)
+		close(fd);
 	return ret;
+}
+
+static bool want_kernel(const struct options *o)
+{
+	if (!strcmp(o->mode, "kernel"))
+		return true;
+	return !strcmp(o->mode, "auto") && dfs_kernel_module_loaded();
 }
 
 int main(int argc, char **argv)
@@ -170,7 +191,7 @@ int main(int argc, char **argv)
 		log_err("no randomness for the server GUID");
 		return 1;
 	}
-	rc = serve(&srv, o.config);
+	rc = serve(&srv, o.config, want_kernel(&o));
 	dfs_userdb_close(db);
 	/* a reload may have replaced cfg; dfs_ctl_stop freed the replaced ones */
 	dfs_config_free(srv.cfg);

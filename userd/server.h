@@ -21,6 +21,7 @@ struct dfs_share_cfg;
 struct dfs_userdb;
 struct dfs_auth_cfg;
 struct dfs_ctl;
+struct dfs_kernel;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -52,6 +53,11 @@ struct dfs_server {
 	u32 open_gen;			/* makes volatile ids unguessable-ish and unique */
 	struct dfs_stats stats;
 	struct dfs_ctl *ctl;		/* control socket and reload state (ctl.c) */
+	/* kernel mode (kernel_mode.c): the data plane runs in dittofs.ko */
+	struct dfs_kernel *kernel;
+	/* a descriptor the loop polls for the mode's own events (netlink) */
+	int event_fd;
+	void (*on_event)(struct dfs_server *srv);
 };
 
 enum dfs_session_state {
@@ -65,6 +71,7 @@ struct dfs_session {
 	struct dfs_conn *conn;
 	struct dfs_session *next;
 	enum dfs_session_state state;
+	u8 kernel_state;		/* kernel mode: what SESSION_SET installed last */
 	bool dead;			/* logged off or failed: freed between frames,
 					 * since the data plane may still hold it */
 	bool guest;
@@ -78,6 +85,8 @@ struct dfs_session {
 	bool encrypt_data;		/* Session.EncryptData: refuse plaintext */
 	u8 session_key[16];		/* NTLMSSP ExportedSessionKey */
 	u8 signing_key[16];
+	u8 enc_key[32];			/* raw cipher keys, for the kernel's data plane */
+	u8 dec_key[32];
 	void *auth;			/* mechanism state while IN_PROGRESS */
 	struct dfs_tree *trees;
 	u32 next_tree_id;
@@ -91,6 +100,7 @@ struct dfs_tree {
 	bool ipc;
 	bool read_only;
 	bool encrypt_data;		/* Share.EncryptData for this tree */
+	bool in_kernel;			/* kernel mode: installed with TREE_SET */
 	int root_fd;			/* O_PATH|O_DIRECTORY of the share root */
 	u32 maximal_access;
 };
@@ -144,6 +154,7 @@ struct dfs_open {
 	bool oplock_breaking;		/* break sent, acknowledgment awaited */
 	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
 	bool pending;			/* its CREATE waits for an oplock break */
+	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u64 position;			/* FilePositionInformation */
 };
 
@@ -180,6 +191,7 @@ struct dfs_conn {
 	bool sending_out;		/* ... and it sends from out, not outq */
 	struct dfs_outbuf *outq;	/* async and unsolicited frames to send */
 	struct dfs_async *asyncs;	/* operations answered with STATUS_PENDING */
+	u64 kernel_id;			/* kernel mode: dittofs.ko's connection id */
 	u64 created_ms;			/* monotonic, for the unauthenticated timeout */
 	u64 last_rx_ms;			/* monotonic, for the idle timeout */
 	bool expired;			/* a timeout ran out: the loop closes it */
@@ -301,6 +313,16 @@ void dfs_async_drop_conn(struct dfs_conn *c);
  */
 int dfs_conn_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 		      bool encrypt, u8 *buf, u32 len);
+
+/*
+ * Kernel mode hooks (kernel_mode.c), no-ops in user mode: objects that go
+ * away are forgotten by dittofs.ko too.
+ */
+void dfs_kernel_session_gone(struct dfs_session *s);
+void dfs_kernel_tree_gone(struct dfs_tree *t);
+void dfs_kernel_open_gone(struct dfs_open *o);
+/* A connection the daemon ends (timeouts, session kill). */
+void dfs_kernel_conn_gone(struct dfs_conn *c);
 
 /* Start sending queued frames (loop_uring.c; a no-op without a loop) */
 void dfs_conn_kick(struct dfs_conn *c);

@@ -102,6 +102,7 @@ void dfs_session_destroy(struct dfs_session *s)
 	struct dfs_session **pp;
 
 	close_trees(s);
+	dfs_kernel_session_gone(s);
 	for (pp = &s->conn->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -162,6 +163,8 @@ static int install_cipher(struct dfs_session *s, const struct dfs_smb3_keys *key
 	int alg = s->conn->cipher;
 	size_t klen = dfs_cipher_key_len(alg);
 
+	memcpy(s->enc_key, keys->encryption, klen);
+	memcpy(s->dec_key, keys->decryption, klen);
 	s->dp.enc.key = ops->aead_key_new(alg, keys->encryption, klen);
 	s->dp.dec.key = ops->aead_key_new(alg, keys->decryption, klen);
 	if (!s->dp.enc.key || !s->dp.dec.key)

@@ -34,6 +34,7 @@ void dfs_tree_destroy(struct dfs_tree *t)
 	struct dfs_tree **pp;
 
 	dfs_open_close_tree(t->sess->conn->srv, t);
+	dfs_kernel_tree_gone(t);
 	for (pp = &t->sess->trees; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kernel_mode.c - dittofsd as the control side of dittofs.ko.
+ *
+ * The module owns the sockets and the data plane; it hands us one request
+ * PDU at a time (DITTOFS_CMD_PDU_UP) and we answer with DITTOFS_CMD_PDU_DOWN,
+ * running exactly the handlers user mode runs (dfs_user_dp_ops). Around
+ * each answer we install in the module what its data plane needs to sign,
+ * encrypt and serve READ/WRITE itself: session keys (SESSION_SET), trees
+ * (TREE_SET) and opens (FID_SET). Everything goes over one generic netlink
+ * socket, without acknowledgments once running: the module processes our
+ * messages in order, so a SESSION_SET sent before a PDU_DOWN is in place
+ * when the response is signed. Errors come back as netlink error messages.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "common/uapi/dittofs_netlink.h"
+#include "userd/server.h"
+#include "userd/config.h"
+#include "userd/kernel_mode.h"
+#include "userd/log.h"
+
+/* Large enough for one PDU of DFS_MAX_FRAME plus attributes */
+#define NL_BUF_SIZE (DFS_MAX_FRAME + 64 * 1024)
+
+enum { KSTATE_NONE, KSTATE_SETUP, KSTATE_VALID };
+
+struct dfs_kernel {
+	struct nl_sock *sk;
+	int family;
+	struct dfs_server *srv;
+};
+
+static struct nla_policy policy[DITTOFS_A_MAX + 1] = {
+	[DITTOFS_A_VERSION] = { .type = NLA_U32 },
+	[DITTOFS_A_CONN_ID] = { .type = NLA_U64 },
+	[DITTOFS_A_COOKIE] = { .type = NLA_U64 },
+	[DITTOFS_A_PDU] = { .type = NLA_UNSPEC },
+	[DITTOFS_A_PDU_FLAGS] = { .type = NLA_U32 },
+	[DITTOFS_A_SESSION_ID] = { .type = NLA_U64 },
+	[DITTOFS_A_TREE_ID] = { .type = NLA_U32 },
+	[DITTOFS_A_PREV_STATUS] = { .type = NLA_U32 },
+	[DITTOFS_A_PREAUTH] = { .type = NLA_UNSPEC },
+	[DITTOFS_A_PEER] = { .type = NLA_UNSPEC },
+	[DITTOFS_A_STATUS] = { .type = NLA_U32 },
+};
+
+bool dfs_kernel_module_loaded(void)
+{
+	return access("/sys/module/dittofs", F_OK) == 0;
+}
+
+static struct nl_msg *new_msg(struct dfs_kernel *k, u8 cmd, size_t payload)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(payload + 4096);
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, k->family, 0,
+				NLM_F_REQUEST, cmd, DITTOFS_GENL_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	if (!msg)
+		log_err("kernel mode: out of memory for a netlink message");
+	return msg;
+}
+
+static int send_msg(struct dfs_kernel *k, struct nl_msg *msg)
+{
+	int rc = nl_send_auto(k->sk, msg);
+
+	nlmsg_free(msg);
+	if (rc < 0) {
+		log_err("kernel mode: netlink send: %s", nl_geterror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- state the module's data plane needs ------------------------------- */
+
+static void push_session(struct dfs_kernel *k, struct dfs_session *s, u8 state)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_SESSION_SET, 256);
+	u32 flags = 0;
+
+	if (!msg)
+		return;
+	if (state == KSTATE_SETUP)
+		flags |= DITTOFS_SESSION_F_IN_SETUP;
+	if (s->dp.signing_required)
+		flags |= DITTOFS_SESSION_F_SIGNING_REQUIRED;
+	if (s->encrypt_data)
+		flags |= DITTOFS_SESSION_F_ENCRYPT_DATA;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, s->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, s->dp.id);
+	nla_put_u32(msg, DITTOFS_A_SESSION_FLAGS, flags);
+	if (state == KSTATE_VALID && s->dp.sign.alg >= 0) {
+		nla_put_u16(msg, DITTOFS_A_SIGN_ALG, (u16)s->dp.sign.alg);
+		nla_put(msg, DITTOFS_A_SIGN_KEY, 16, s->signing_key);
+	}
+	if (state == KSTATE_VALID && s->dp.enc.alg) {
+		size_t klen = dfs_cipher_key_len(s->dp.enc.alg);
+
+		nla_put_u16(msg, DITTOFS_A_CIPHER, (u16)s->dp.enc.alg);
+		nla_put(msg, DITTOFS_A_ENC_KEY, (int)klen, s->enc_key);
+		nla_put(msg, DITTOFS_A_DEC_KEY, (int)klen, s->dec_key);
+	}
+	if (!send_msg(k, msg))
+		s->kernel_state = state;
+}
+
+static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_TREE_SET, 64);
+	u32 flags = (t->encrypt_data ? DITTOFS_TREE_F_ENCRYPT_DATA : 0) |
+		    (t->read_only ? DITTOFS_TREE_F_READ_ONLY : 0);
+
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, t->sess->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, t->sess->dp.id);
+	nla_put_u32(msg, DITTOFS_A_TREE_ID, t->id);
+	nla_put_u32(msg, DITTOFS_A_TREE_FLAGS, flags);
+	if (!send_msg(k, msg))
+		t->in_kernel = true;
+}
+
+/* Regular files only: the fast path reads and writes file data. */
+static void push_open(struct dfs_kernel *k, struct dfs_open *o)
+{
+	struct nl_msg *msg;
+	u32 flags = 0;
+
+	if (o->is_dir || o->pending || o->fd < 0 || o->tree->ipc)
+		return;
+	if (o->access & FILE_READ_DATA)
+		flags |= DITTOFS_FID_F_FAST_READ;
+	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
+		flags |= DITTOFS_FID_F_FAST_WRITE;
+	msg = new_msg(k, DITTOFS_CMD_FID_SET, 128);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, o->sess->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, o->sess->dp.id);
+	nla_put_u32(msg, DITTOFS_A_TREE_ID, o->tree->id);
+	nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, o->persistent_id);
+	nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, o->volatile_id);
+	nla_put_u32(msg, DITTOFS_A_FD, (u32)o->fd);
+	nla_put_u32(msg, DITTOFS_A_ACCESS, o->access);
+	nla_put_u32(msg, DITTOFS_A_FID_FLAGS, flags);
+	if (!send_msg(k, msg))
+		o->in_kernel = true;
+}
+
+/* Bring the module up to date with what the last request changed. */
+static void sync_conn(struct dfs_kernel *k, struct dfs_conn *c, u16 cmd)
+{
+	struct dfs_server *srv = c->srv;
+	struct dfs_session *s;
+	struct dfs_tree *t;
+	u32 i;
+
+	for (s = c->sessions; s; s = s->next) {
+		u8 want = s->state == DFS_SESS_VALID ? KSTATE_VALID : KSTATE_SETUP;
+
+		if (!s->dead && s->kernel_state != want)
+			push_session(k, s, want);
+		for (t = s->trees; t; t = t->next)
+			if (!t->in_kernel && !t->ipc)
+				push_tree(k, t);
+	}
+	if (cmd != SMB2_CREATE)
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *o = srv->opens[i];
+
+		if (o && !o->in_kernel && o->sess->conn == c)
+			push_open(k, o);
+	}
+}
+
+void dfs_kernel_session_gone(struct dfs_session *s)
+{
+	struct dfs_kernel *k = s->conn->srv->kernel;
+	struct nl_msg *msg;
+
+	if (!k || s->kernel_state == KSTATE_NONE || !s->conn->kernel_id)
+		return;
+	msg = new_msg(k, DITTOFS_CMD_SESSION_DEL, 64);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, s->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, s->dp.id);
+	send_msg(k, msg);
+	s->kernel_state = KSTATE_NONE;
+}
+
+void dfs_kernel_tree_gone(struct dfs_tree *t)
+{
+	struct dfs_kernel *k = t->sess->conn->srv->kernel;
+	struct nl_msg *msg;
+
+	if (!k || !t->in_kernel)
+		return;
+	msg = new_msg(k, DITTOFS_CMD_TREE_DEL, 64);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, t->sess->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, t->sess->dp.id);
+	nla_put_u32(msg, DITTOFS_A_TREE_ID, t->id);
+	send_msg(k, msg);
+	t->in_kernel = false;
+}
+
+void dfs_kernel_open_gone(struct dfs_open *o)
+{
+	struct dfs_kernel *k = o->sess->conn->srv->kernel;
+	struct nl_msg *msg;
+
+	if (!k || !o->in_kernel)
+		return;
+	msg = new_msg(k, DITTOFS_CMD_FID_DEL, 64);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, o->sess->conn->kernel_id);
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, o->sess->dp.id);
+	nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, o->persistent_id);
+	nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, o->volatile_id);
+	send_msg(k, msg);
+	o->in_kernel = false;
+}
+
+void dfs_kernel_conn_gone(struct dfs_conn *c)
+{
+	struct dfs_kernel *k = c->srv->kernel;
+	struct nl_msg *msg;
+
+	/* kernel_id is cleared when the module told us it is gone already */
+	if (!k || !c->kernel_id)
+		return;
+	msg = new_msg(k, DITTOFS_CMD_CONN_CLOSE, 32);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, c->kernel_id);
+	send_msg(k, msg);
+}
+
+int dfs_kernel_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
+			bool encrypt, const u8 *pdu, u32 len)
+{
+	struct dfs_kernel *k = c->srv->kernel;
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_SEND, len);
+	u32 flags = (sign ? DITTOFS_RSP_F_SIGN : 0) | (encrypt ? DITTOFS_RSP_F_ENCRYPT : 0);
+
+	if (!msg)
+		return -ENOMEM;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, c->kernel_id);
+	nla_put(msg, DITTOFS_A_PDU, (int)len, pdu);
+	nla_put_u32(msg, DITTOFS_A_RSP_FLAGS, flags);
+	if (s)
+		nla_put_u64(msg, DITTOFS_A_SESSION_ID, s->dp.id);
+	return send_msg(k, msg) ? -EIO : 0;
+}
+
+/* ---- requests from the module ------------------------------------------ */
+
+static struct dfs_conn *find_conn(struct dfs_server *srv, u64 id)
+{
+	struct dfs_conn *c;
+
+	for (c = srv->conns; c; c = c->next)
+		if (c->kernel_id == id)
+			return c;
+	return NULL;
+}
+
+static void peer_name(struct nlattr *a, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	u16 port = 0;
+
+	if (a && nla_len(a) >= (int)sizeof(struct sockaddr_in6) &&
+	    ((struct sockaddr *)nla_data(a))->sa_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = nla_data(a);
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+	} else if (a && nla_len(a) >= (int)sizeof(struct sockaddr_in)) {
+		struct sockaddr_in *s4 = nla_data(a);
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+	}
+	snprintf(out, len, "%s:%u", host, port);
+}
+
+static struct dfs_conn *conn_for(struct dfs_server *srv, u64 id, struct nlattr *peer)
+{
+	struct dfs_conn *c = find_conn(srv, id);
+	char name[64];
+
+	if (c)
+		return c;
+	if (srv->nconns >= srv->cfg->max_connections) {
+		log_info("kernel connection %llu refused: 'max connections' reached",
+			 (unsigned long long)id);
+		return NULL;
+	}
+	peer_name(peer, name, sizeof(name));
+	c = dfs_conn_new(srv, -1, name);
+	if (c) {
+		c->kernel_id = id;
+		log_verbose("%s: connected (kernel connection %llu)", name,
+			    (unsigned long long)id);
+	}
+	return c;
+}
+
+static void pdu_down(struct dfs_kernel *k, struct dfs_conn *c, u64 conn_id,
+		     struct nlattr *cookie, const struct dfs_pdu_out *out,
+		     bool drop, bool negotiate)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_PDU_DOWN, out->len);
+	u32 flags = 0;
+
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, conn_id);
+	if (cookie)
+		nla_put_u64(msg, DITTOFS_A_COOKIE, nla_get_u64(cookie));
+	if (out->no_response || !out->len)
+		flags |= DITTOFS_RSP_F_NO_RESPONSE;
+	else
+		nla_put(msg, DITTOFS_A_PDU, (int)out->len, out->buf);
+	if (out->sign_with) {
+		flags |= DITTOFS_RSP_F_SIGN;
+		nla_put_u64(msg, DITTOFS_A_SESSION_ID, out->sign_with->id);
+	}
+	if (drop)
+		flags |= DITTOFS_RSP_F_DROP;
+	nla_put_u32(msg, DITTOFS_A_RSP_FLAGS, flags);
+	if (negotiate && c && c->negotiated)
+		nla_put_u16(msg, DITTOFS_A_DIALECT, c->dialect);
+	send_msg(k, msg);
+}
+
+static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb)
+{
+	u32 flags = tb[DITTOFS_A_PDU_FLAGS] ? nla_get_u32(tb[DITTOFS_A_PDU_FLAGS]) : 0;
+
+	in->buf = nla_data(tb[DITTOFS_A_PDU]);
+	in->len = (u32)nla_len(tb[DITTOFS_A_PDU]);
+	in->session_id = tb[DITTOFS_A_SESSION_ID] ? nla_get_u64(tb[DITTOFS_A_SESSION_ID]) : 0;
+	in->tree_id = tb[DITTOFS_A_TREE_ID] ? nla_get_u32(tb[DITTOFS_A_TREE_ID]) : 0;
+	in->prev_status = tb[DITTOFS_A_PREV_STATUS] ? nla_get_u32(tb[DITTOFS_A_PREV_STATUS]) : 0;
+	in->related = flags & DITTOFS_PDU_F_RELATED;
+	in->first = flags & DITTOFS_PDU_F_FIRST;
+	in->signed_ok = flags & DITTOFS_PDU_F_SIGNED_OK;
+	in->encrypted = flags & DITTOFS_PDU_F_ENCRYPTED;
+	if (tb[DITTOFS_A_PREAUTH] && nla_len(tb[DITTOFS_A_PREAUTH]) == DFS_PREAUTH_HASH_SIZE)
+		in->preauth = nla_data(tb[DITTOFS_A_PREAUTH]);
+}
+
+/* One PDU up, one PDU down: the same handlers as user mode. */
+static void on_pdu_up(struct dfs_kernel *k, struct nlattr **tb)
+{
+	struct dfs_pdu_in in = { 0 };
+	struct dfs_pdu_out out = { 0 };
+	struct dfs_conn *c;
+	u64 id;
+	u16 cmd;
+	int ret;
+
+	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_PDU] ||
+	    nla_len(tb[DITTOFS_A_PDU]) < SMB2_HDR_SIZE) {
+		log_err("kernel mode: PDU_UP without a connection or a PDU");
+		return;
+	}
+	id = nla_get_u64(tb[DITTOFS_A_CONN_ID]);
+	c = conn_for(k->srv, id, tb[DITTOFS_A_PEER]);
+	if (!c) {
+		pdu_down(k, NULL, id, tb[DITTOFS_A_COOKIE], &out, true, false);
+		return;
+	}
+	fill_in(&in, tb);
+	out.buf = c->out;
+	out.cap = c->out_cap;
+	cmd = dfs_get_le32(in.buf) == SMB1_PROTO_ID ? SMB2_NEGOTIATE :
+	      dfs_get_le16(in.buf + SMB2_HDR_COMMAND);
+	c->last_rx_ms = dfs_monotonic_ms();
+	ret = dfs_user_dp_ops.handle_pdu(c, &in, &out);
+	sync_conn(k, c, cmd);
+	pdu_down(k, c, id, tb[DITTOFS_A_COOKIE], &out, ret < 0 || out.drop,
+		 cmd == SMB2_NEGOTIATE);
+	dfs_session_reap(c);
+	if (ret < 0 || out.drop)
+		c->expired = true;	/* the module drops it; forget it too */
+}
+
+static void on_conn_close(struct dfs_kernel *k, struct nlattr **tb)
+{
+	struct dfs_conn *c;
+
+	if (!tb[DITTOFS_A_CONN_ID])
+		return;
+	c = find_conn(k->srv, nla_get_u64(tb[DITTOFS_A_CONN_ID]));
+	if (!c)
+		return;
+	c->kernel_id = 0;	/* gone in the module: nothing to tell it */
+	dfs_conn_free(c);
+}
+
+static int on_message(struct nl_msg *msg, void *arg)
+{
+	struct dfs_kernel *k = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *tb[DITTOFS_A_MAX + 1];
+
+	if (genlmsg_parse(nlh, 0, tb, DITTOFS_A_MAX, policy) < 0) {
+		log_err("kernel mode: malformed message from dittofs.ko");
+		return NL_SKIP;
+	}
+	switch (gh->cmd) {
+	case DITTOFS_CMD_PDU_UP:
+		on_pdu_up(k, tb);
+		break;
+	case DITTOFS_CMD_CONN_CLOSE:
+		on_conn_close(k, tb);
+		break;
+	default:
+		break;
+	}
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	(void)nla;
+	(void)arg;
+	log_err("kernel mode: dittofs.ko refused a request: %s", strerror(-err->error));
+	return NL_SKIP;
+}
+
+static void on_readable(struct dfs_server *srv)
+{
+	struct dfs_kernel *k = srv->kernel;
+	int rc = nl_recvmsgs_default(k->sk);
+
+	if (rc < 0 && rc != -NLE_AGAIN)
+		log_err("kernel mode: netlink receive: %s", nl_geterror(rc));
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+/* Synchronous request with an acknowledgment: only before PDUs flow. */
+static int request(struct dfs_kernel *k, struct nl_msg *msg)
+{
+	int rc;
+
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	rc = nl_send_auto(k->sk, msg);
+	nlmsg_free(msg);
+	if (rc >= 0)
+		rc = nl_wait_for_ack(k->sk);
+	return rc;
+}
+
+static int hello(struct dfs_kernel *k)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_HELLO, 32);
+	int rc;
+
+	if (!msg)
+		return -1;
+	nla_put_u32(msg, DITTOFS_A_VERSION, DITTOFS_GENL_VERSION);
+	nla_put_u32(msg, DITTOFS_A_HELLO_FLAGS, DITTOFS_HELLO_F_CLAIM);
+	rc = request(k, msg);
+	if (rc < 0) {
+		log_err("kernel mode: dittofs.ko refused HELLO: %s%s", nl_geterror(rc),
+			rc == -NLE_OPNOTSUPP || rc == -NLE_PROTO_MISMATCH ?
+			" (the module and dittofsd are from different versions: "
+			"rebuild and reload both)" :
+			rc == -NLE_BUSY ? " (another dittofsd is running)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_on(struct dfs_kernel *k, int fd)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_LISTEN, 32);
+	int rc;
+
+	if (!msg)
+		return -1;
+	nla_put_u32(msg, DITTOFS_A_LISTEN_FD, (u32)fd);
+	nla_put_u32(msg, DITTOFS_A_MAX_FRAME, DFS_MAX_FRAME);
+	rc = request(k, msg);
+	if (rc < 0) {
+		log_err("kernel mode: dittofs.ko refused LISTEN: %s", nl_geterror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Room for whole PDUs in both directions (needs CAP_NET_ADMIN). */
+static void size_buffers(struct dfs_kernel *k)
+{
+	int fd = nl_socket_get_fd(k->sk), size = 4 * NL_BUF_SIZE;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		log_err("kernel mode: netlink buffers: %s", strerror(errno));
+	nl_socket_set_msg_buf_size(k->sk, NL_BUF_SIZE);
+	nl_socket_enable_msg_peek(k->sk);
+}
+
+int dfs_kernel_start(struct dfs_server *srv, int listen_fd)
+{
+	struct dfs_kernel *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -1;
+	k->srv = srv;
+	k->sk = nl_socket_alloc();
+	if (!k->sk || genl_connect(k->sk)) {
+		log_err("kernel mode: cannot open a generic netlink socket");
+		goto fail;
+	}
+	k->family = genl_ctrl_resolve(k->sk, DITTOFS_GENL_NAME);
+	if (k->family < 0) {
+		log_err("kernel mode: the DITTOFS netlink family is missing: "
+			"load the module first (insmod dittofs.ko) or use --mode=user");
+		goto fail;
+	}
+	size_buffers(k);
+	nl_socket_modify_cb(k->sk, NL_CB_VALID, NL_CB_CUSTOM, on_message, k);
+	if (hello(k) || listen_on(k, listen_fd))
+		goto fail;
+	/* from here on the module talks first: no sequence numbers to match */
+	nl_socket_disable_seq_check(k->sk);
+	nl_socket_modify_err_cb(k->sk, NL_CB_CUSTOM, on_error, k);
+	nl_socket_set_nonblocking(k->sk);
+	srv->kernel = k;
+	srv->event_fd = nl_socket_get_fd(k->sk);
+	srv->on_event = on_readable;
+	return 0;
+fail:
+	if (k->sk)
+		nl_socket_free(k->sk);
+	free(k);
+	return -1;
+}
+
+void dfs_kernel_stop(struct dfs_server *srv)
+{
+	struct dfs_kernel *k = srv->kernel;
+
+	if (!k)
+		return;
+	/* closing the claimed socket tells the module the daemon is gone */
+	nl_socket_free(k->sk);
+	free(k);
+	srv->kernel = NULL;
+	srv->event_fd = -1;
+}
