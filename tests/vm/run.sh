@@ -37,6 +37,29 @@ case $BUILD in
 /*) BUILD_DIR=$BUILD ;;
 *) BUILD_DIR=$REPO_DIR/$BUILD ;;
 esac
+
+# The guest mounts fresh /tmp, /dev, /proc, /sys and /run over the host's, so
+# a checkout under one of them (a CI clone in /tmp, say) is invisible there:
+# run from a staged copy under /var/tmp instead and bring the logs back.
+case $REPO_DIR/ in
+/tmp/* | /dev/* | /proc/* | /sys/* | /run/*)
+	if [[ -z ${VMTEST_STAGED:-} ]]; then
+		stage=$(mktemp -d /var/tmp/dittofs-vm.XXXXXX)
+		trap 'rm -rf -- "$stage"' EXIT
+		tar -C "$REPO_DIR" --exclude=./.git --exclude=./build --exclude=./build-asan \
+			-cf - . | tar -C "$stage" -xf -
+		mkdir -p "$stage/build"
+		cp -a "$BUILD_DIR/dittofsd" "$BUILD_DIR/dittofsctl" "$stage/build/"
+		echo "vmtest: $REPO_DIR is hidden from the guest; running from $stage"
+		rc=0
+		VMTEST_STAGED=1 BUILD="$stage/build" bash "$stage/tests/vm/run.sh" "$@" || rc=$?
+		mkdir -p "$BUILD_DIR/vm"
+		cp -a "$stage/build/vm/." "$BUILD_DIR/vm/" 2>/dev/null || true
+		exit "$rc"
+	fi
+	;;
+esac
+
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_MEM=${VM_MEM:-2048}
 VM_SMP=${VM_SMP:-2}
