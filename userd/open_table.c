@@ -199,6 +199,7 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 	dfs_async_complete_open(o, STATUS_NOTIFY_CLEANUP);
 	/* and CREATEs waiting for this handle's oplock break may go on */
 	dfs_oplock_close(o);
+	dfs_kernel_open_gone(o);
 	if (o->dir)
 		smb2_dir_free(o->dir);
 	o->dir = NULL;
@@ -250,10 +251,11 @@ u32 dfs_open_rename_check(struct dfs_server *srv, const struct dfs_open *o)
 		if (o->is_dir && is_below(x->path, o->path))
 			return STATUS_ACCESS_DENIED;
 		/*
-		 * Renaming changes the parent: an open of it that holds DELETE,
-		 * or that does not share delete, forbids that (as Samba does).
+		 * Renaming changes the parent: an open of it for data that holds
+		 * DELETE, or does not share delete, forbids that (as Samba does).
 		 */
-		if (x->is_dir && is_child_of(o->path, x->path) &&
+		if (x->is_dir && (x->access & SHARE_RIGHTS) &&
+		    is_child_of(o->path, x->path) &&
 		    ((x->access & DELETE) || !(x->share_access & FILE_SHARE_DELETE)))
 			return STATUS_SHARING_VIOLATION;
 	}

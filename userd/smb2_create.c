@@ -76,8 +76,8 @@ u32 smb2_map_generic(u32 access)
 u32 smb2_maximal_access(int fd, const struct vfs_stat *st, bool read_only_tree)
 {
 	u32 a = READ_CONTROL | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
-	uid_t me = vfs_fsuid();
-	bool owner = me == 0 || st->uid == me;
+	/* no capability overrides this: dittofsd drops them (privs.c) */
+	bool owner = st->uid == vfs_fsuid();
 
 	/* execute is reading to a file server, as with "acl allow execute always" */
 	if (vfs_fd_access(fd, R_OK))
@@ -193,12 +193,19 @@ static u32 parse_create(struct dfs_req *r, struct create_args *a)
 		return STATUS_ACCESS_DENIED;
 	if (raw & ACCESS_SYSTEM_SECURITY)
 		return STATUS_PRIVILEGE_NOT_HELD;
-	if ((raw & ~SYNCHRONIZE) == 0)
+	if (raw == 0)
 		return STATUS_ACCESS_DENIED;	/* nothing asked for */
 	if (a->disp > FILE_OVERWRITE_IF || a->share > 7 ||
 	    (a->attrs & ~0x7FB7u) || (a->opts & CR_OPTS_INVALID) ||
 	    ((a->opts & FILE_DIRECTORY_FILE) && (a->opts & FILE_NON_DIRECTORY_FILE)))
 		return STATUS_INVALID_PARAMETER;
+	/* a file born read-only cannot be deleted on close */
+	if ((a->opts & FILE_DELETE_ON_CLOSE) && (a->attrs & FILE_ATTRIBUTE_READONLY) &&
+	    a->disp != FILE_OPEN && a->disp != FILE_OVERWRITE)
+		return STATUS_CANNOT_DELETE;
+	/* no EFS here, as on a standalone Windows server */
+	if (a->attrs & FILE_ATTRIBUTE_ENCRYPTED)
+		return STATUS_ACCESS_DENIED;
 	if ((a->opts & FILE_DIRECTORY_FILE) && a->disp != FILE_CREATE &&
 	    a->disp != FILE_OPEN && a->disp != FILE_OPEN_IF)
 		return STATUS_INVALID_PARAMETER;
@@ -489,8 +496,7 @@ static u32 write_create_rsp(struct dfs_req *r, const struct create_args *a,
 	dfs_put_le64(p + 32, res->st.change);
 	dfs_put_le64(p + 40, res->st.alloc);
 	dfs_put_le64(p + 48, res->st.size);
-	dfs_put_le32(p + 56, res->st.attrs | vfs_dos_attrs(res->st.mode,
-					      vfs_basename(a->path)));
+	dfs_put_le32(p + 56, vfs_attrs_for(&res->st, vfs_basename(a->path)));
 	dfs_put_le64(p + 64, o->persistent_id);
 	dfs_put_le64(p + 72, o->volatile_id);
 	clen = put_contexts(r, a, res, p + CRR_FIXED);
@@ -566,14 +572,44 @@ static void apply_alloc_size(const struct create_args *a,
 		vfs_fstat(res->fd, &res->st);
 }
 
+/*
+ * A new or overwritten file takes the attributes the CREATE names (and
+ * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
+ */
+static void apply_attributes(const struct create_args *a,
+			     struct create_result *res)
+{
+	u32 want = a->attrs & ~(FILE_ATTRIBUTE_NORMAL | FILE_ATTRIBUTE_DIRECTORY |
+				FILE_ATTRIBUTE_READONLY |
+				FILE_ATTRIBUTE_SPARSE_FILE);
+	int ret;
+
+	if (res->action == FILE_OPENED)
+		return;
+	if (!res->st.is_dir)
+		want |= FILE_ATTRIBUTE_ARCHIVE;
+	/* the defaults need no xattr unless an old one must be overwritten */
+	if (res->action == FILE_CREATED &&
+	    want == (res->st.is_dir ? 0 : FILE_ATTRIBUTE_ARCHIVE))
+		return;
+	ret = vfs_set_dos(res->fd, want, 0, 0);
+	if (ret == 0)
+		vfs_fstat(res->fd, &res->st);
+	else if (ret != -EBADF)
+		log_verbose("cannot keep DOS attributes of '%s': %s", a->path,
+			    strerror(-ret));
+}
+
 static u32 create_locked(struct dfs_req *r, struct create_args *a)
 {
 	struct create_result res = { .fd = -1 };
 	u32 st;
 
 	st = do_open(r, a, &res);
-	if (st == STATUS_SUCCESS)
+	if (st == STATUS_SUCCESS) {
+		apply_attributes(a, &res);
 		apply_alloc_size(a, &res);
+	}
 	if (st == STATUS_SUCCESS && (a->opts & FILE_DELETE_ON_CLOSE) &&
 	    !(res.granted & DELETE))
 		st = STATUS_ACCESS_DENIED;
@@ -621,8 +657,12 @@ u32 smb2_create(struct dfs_req *r)
 		st = create_locked(r, a);
 		vfs_unbecome();
 	}
-	log_debug("CREATE '%s' disp %u opts 0x%x access 0x%x -> 0x%08x",
-		  a->path, a->disp, a->opts, a->desired, st);
+	if (r->body_len >= CR_FIXED)	/* else there is nothing to show */
+		log_debug("CREATE '%s' disp %u opts 0x%x access 0x%x attrs 0x%x -> 0x%08x",
+			  a->path, dfs_get_le32(b + CR_DISPOSITION),
+			  dfs_get_le32(b + CR_OPTIONS),
+			  dfs_get_le32(b + CR_DESIRED_ACCESS),
+			  dfs_get_le32(b + CR_FILE_ATTRIBUTES), st);
 	free(a);
 	return st;
 }
@@ -657,8 +697,7 @@ u32 smb2_close(struct dfs_req *r)
 		dfs_put_le64(p + 32, st.change);
 		dfs_put_le64(p + 40, st.alloc);
 		dfs_put_le64(p + 48, st.size);
-		dfs_put_le32(p + 56, st.attrs | vfs_dos_attrs(st.mode,
-						vfs_basename(o->path ? o->path : "")));
+		dfs_put_le32(p + 56, vfs_attrs_for(&st, vfs_basename(o->path)));
 	}
 	dfs_open_close(r->srv, o);
 	r->rsp_len = CLR_STRUCT_SIZE;

@@ -81,6 +81,19 @@ static void pack_common(u8 *e, const struct vfs_stat *st)
 	dfs_put_le32(e + 56, st->attrs);
 }
 
+/* ShortNameLength (1 byte) and ShortName (24) at 68: only mangled names */
+static void pack_short_name(u8 *buf, const char *name)
+{
+	char sn[13];
+	long n;
+
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !vfs_short_name(name, sn))
+		return;
+	n = vfs_utf8_to_utf16(sn, strlen(sn), buf + 70, 24);
+	if (n > 0)
+		buf[68] = (u8)n;
+}
+
 long smb2_dir_pack(u8 *buf, u32 cap, u8 cls, const char *name,
 		   const struct vfs_stat *st)
 {
@@ -100,7 +113,10 @@ long smb2_dir_pack(u8 *buf, u32 cap, u8 cls, const char *name,
 	}
 	pack_common(buf, st);
 	dfs_put_le32(buf + 60, (u32)nlen);	/* FileNameLength */
-	/* EaSize at 64 stays 0; ShortName stays empty */
+	/* EaSize at 64 stays 0 */
+	if (cls == FileBothDirectoryInformation ||
+	    cls == FileIdBothDirectoryInformation)
+		pack_short_name(buf, name);
 	if (cls == FileIdBothDirectoryInformation)
 		dfs_put_le64(buf + 96, st->ino);
 	else if (cls == FileIdFullDirectoryInformation)
@@ -133,7 +149,7 @@ static bool entry_stat(struct dfs_open *o, struct dir_state *ds,
 		if (n < 0)
 			return false;
 	}
-	st->attrs = vfs_dos_attrs(st->mode, name);
+	st->attrs = vfs_attrs_for(st, name);
 	return true;
 }
 

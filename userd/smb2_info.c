@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +79,24 @@ static void put_basic(u8 *p, const struct vfs_stat *st)
 	dfs_put_le32(p + 36, 0);
 }
 
+/*
+ * A pending delete (a disposition, not FILE_DELETE_ON_CLOSE, which acts
+ * only when its handle closes) already counts the link as gone.
+ */
+static bool delete_pending(const struct dfs_open *o)
+{
+	return o->delete_on_close && !(o->create_options & FILE_DELETE_ON_CLOSE);
+}
+
 static void put_standard(u8 *p, const struct dfs_open *o,
 			 const struct vfs_stat *st)
 {
+	bool pending = delete_pending(o);
+
 	dfs_put_le64(p, st->alloc);
 	dfs_put_le64(p + 8, st->size);
-	dfs_put_le32(p + 16, st->nlink);
-	p[20] = o->delete_on_close;
+	dfs_put_le32(p + 16, pending && st->nlink ? st->nlink - 1 : st->nlink);
+	p[20] = pending;
 	p[21] = st->is_dir;
 	p[22] = p[23] = 0;
 }
@@ -280,7 +292,9 @@ static long query_file_class(struct qi *q, u8 cls, u32 *status)
 	case FileAlternateNameInformation:
 		return q_alt_name(q, status);
 	case FileFullEaInformation:
-		*status = STATUS_NO_EAS_ON_FILE;
+		/* no EAs are kept (MS-FSA 2.1.5.12.12) */
+		*status = q->o->access & FILE_READ_EA ? STATUS_NO_EAS_ON_FILE :
+			  STATUS_ACCESS_DENIED;
 		return -1;
 	default:
 		*status = STATUS_INVALID_INFO_CLASS;
@@ -593,7 +607,7 @@ static u32 query_locked(struct qi *q, u8 type, u8 cls, u32 info, u32 out_len)
 
 	if (vfs_fstat(q->o->fd, &q->st) < 0)
 		return vfs_errno_status(errno);
-	q->st.attrs |= vfs_dos_attrs(q->st.mode, vfs_basename(q->o->path));
+	q->st.attrs = vfs_attrs_for(&q->st, vfs_basename(q->o->path));
 	switch (type) {
 	case SMB2_0_INFO_FILE:
 		status = query_file(q, cls, &len);
@@ -677,19 +691,29 @@ static bool set_time(u64 ft, struct timespec *ts)
 	return true;
 }
 
-static u32 set_attributes(struct si *s, u32 attrs)
+/* A FILETIME to store, or 0 for "leave it" (0, -1, -2 or invalid) */
+static u64 stored_time(u64 ft)
 {
-	struct vfs_stat st;
-	mode_t mode;
+	return (s64)ft > 0 ? ft : 0;
+}
 
-	if (attrs == 0)
-		return STATUS_SUCCESS;
+static u32 check_attributes(const struct si *s, u32 attrs)
+{
 	if (attrs & ~0x7FB7u)
 		return STATUS_INVALID_PARAMETER;
 	if ((attrs & FILE_ATTRIBUTE_DIRECTORY) && !s->o->is_dir)
 		return STATUS_INVALID_PARAMETER;
 	if ((attrs & FILE_ATTRIBUTE_TEMPORARY) && s->o->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	return STATUS_SUCCESS;
+}
+
+/* READONLY is the owner write bit; the other attributes live in an xattr */
+static u32 set_readonly(struct si *s, u32 attrs)
+{
+	struct vfs_stat st;
+	mode_t mode;
+
 	if (s->o->is_dir || vfs_fstat(s->o->fd, &st) < 0)
 		return STATUS_SUCCESS;	/* READONLY means nothing on a directory */
 	mode = st.mode & 07777;
@@ -705,24 +729,52 @@ static u32 set_attributes(struct si *s, u32 attrs)
 static u32 set_basic(struct si *s)
 {
 	struct timespec ts[2], unused;
+	u64 creation, change;
+	u32 attrs, st;
 	int ret;
 
 	if (s->len < 40)
 		return STATUS_INFO_LENGTH_MISMATCH;
 	if (!(s->o->access & FILE_WRITE_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
-	/* CreationTime and ChangeTime cannot be set on Linux: accepted, kept */
 	if (!set_time(dfs_get_le64(s->in), &unused) ||
 	    !set_time(dfs_get_le64(s->in + 24), &unused) ||
 	    !set_time(dfs_get_le64(s->in + 8), &ts[0]) ||
 	    !set_time(dfs_get_le64(s->in + 16), &ts[1]))
 		return STATUS_INVALID_PARAMETER;
+	attrs = dfs_get_le32(s->in + 32);
+	st = check_attributes(s, attrs);
+	if (st)
+		return st;
 	if (ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) {
 		ret = vfs_fd_utimens(s->o->fd, ts);
 		if (ret < 0)
 			return vfs_errno_status(-ret);
 	}
-	return set_attributes(s, dfs_get_le32(s->in + 32));
+	if (attrs) {
+		st = set_readonly(s, attrs);
+		if (st)
+			return st;
+	}
+	/* CreationTime and ChangeTime cannot be set on Linux: kept aside */
+	creation = stored_time(dfs_get_le64(s->in));
+	change = stored_time(dfs_get_le64(s->in + 24));
+	if (attrs) {
+		/* only FSCTL_SET_SPARSE sets or clears SPARSE_FILE */
+		struct vfs_stat cur;
+
+		attrs &= ~FILE_ATTRIBUTE_SPARSE_FILE;
+		if (vfs_fstat(s->o->fd, &cur) == 0)
+			attrs |= cur.attrs & FILE_ATTRIBUTE_SPARSE_FILE;
+	}
+	if (attrs || creation || change) {
+		ret = vfs_set_dos(s->o->fd, attrs ? attrs : VFS_DOS_KEEP,
+				  creation, change);
+		if (ret < 0)
+			log_verbose("cannot keep DOS attributes of '%s': %s",
+				    s->o->path, strerror(-ret));
+	}
+	return STATUS_SUCCESS;
 }
 
 static u32 set_eof(struct si *s, bool alloc)
@@ -740,11 +792,14 @@ static u32 set_eof(struct si *s, bool alloc)
 	if ((s64)v < 0)
 		return STATUS_INVALID_PARAMETER;
 	if (alloc) {
-		/* growing the allocation is a hint we do not need; shrink cuts */
+		/* growing reserves space (best effort); shrinking cuts the file */
 		if (vfs_fstat(s->o->fd, &st) < 0)
 			return vfs_errno_status(errno);
-		if (v >= st.size)
+		if (v >= st.size) {
+			if (v > st.alloc)
+				fallocate(s->o->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)v);
 			return STATUS_SUCCESS;
+		}
 	}
 	if (ftruncate(s->o->fd, (off_t)v) < 0)
 		return vfs_errno_status(errno);

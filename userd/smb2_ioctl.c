@@ -5,11 +5,21 @@
  * Windows refuses it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
+
+#ifndef STATUS_INVALID_VIEW_SIZE
+#define STATUS_INVALID_VIEW_SIZE 0xC000001Fu
+#endif
+#define FSCTL_SET_COMPRESSION_NONE 0
+#define FSCTL_GET_OBJECT_ID 0x0009009Cu
 
 #define IO_STRUCT_SIZE	57
 #define IO_FIXED	56
@@ -18,7 +28,7 @@
 
 #define VNEG_REQ_FIXED	24
 #define VNEG_RSP_SIZE	24
-#define RESUME_KEY_RSP	28
+#define RESUME_KEY_RSP	32	/* key, ContextLength, 4 bytes of Context */
 
 struct ioctl_req {
 	u32 code;
@@ -111,26 +121,397 @@ static u32 resume_key(struct dfs_req *r, const struct ioctl_req *q)
 	dfs_put_le64(out + 8, o->volatile_id);
 	memcpy(out + 16, r->srv->server_guid, 8);
 	dfs_put_le32(out + 24, 0);			/* ContextLength */
+	dfs_put_le32(out + 28, 0);
 	return ioctl_rsp(r, q, RESUME_KEY_RSP);
 }
 
-/* FSCTLs on an open file that we do not implement */
+/* Server-side copy limits (MS-SMB2 3.3.3: Windows' values) */
+#define CC_MAX_CHUNKS	256
+#define CC_MAX_CHUNK	(1024u * 1024)
+#define CC_MAX_TOTAL	(16u * 1024 * 1024)
+#define CC_REQ_FIXED	32
+#define CC_CHUNK_SIZE	24
+#define CC_RSP_SIZE	12
+
+static u32 copychunk_rsp(struct dfs_req *r, const struct ioctl_req *q,
+			 u32 chunks, u32 chunk_bytes, u32 total, u32 status)
+{
+	u8 *out = r->rsp_body + IOR_FIXED;
+
+	dfs_put_le32(out, chunks);
+	dfs_put_le32(out + 4, chunk_bytes);
+	dfs_put_le32(out + 8, total);
+	ioctl_rsp(r, q, CC_RSP_SIZE);
+	return status;
+}
+
+/*
+ * The open a resume key names. Its ids are guessable and the GUID is
+ * public, so the key is no secret: only the session's own opens count.
+ */
+static struct dfs_open *resume_key_open(struct dfs_req *r, const u8 *key)
+{
+	u64 vid = dfs_get_le64(key + 8);
+	struct dfs_open *o;
+	u32 slot = (u32)vid;
+
+	if (slot >= r->srv->opens_cap)
+		return NULL;
+	o = r->srv->opens[slot];
+	if (!o || o->volatile_id != vid || o->persistent_id != dfs_get_le64(key) ||
+	    memcmp(key + 16, r->srv->server_guid, 8) || o->sess != r->sess)
+		return NULL;
+	return o;
+}
+
+/*
+ * copy_file_range refuses overlapping ranges in one file: go through a
+ * buffer, reading the whole chunk (at most CC_MAX_CHUNK) before writing.
+ */
+static long copy_by_hand(int src, loff_t in, int dst, loff_t out, u32 len,
+			 u32 done)
+{
+	u8 *buf = malloc(len);
+	ssize_t n;
+	u32 got = 0, put = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (got < len) {
+		n = pread(src, buf + got, len - got, in + got);
+		if (n <= 0)
+			break;
+		got += (u32)n;
+	}
+	while (put < got) {
+		n = pwrite(dst, buf + put, got - put, out + put);
+		if (n <= 0)
+			break;
+		put += (u32)n;
+	}
+	free(buf);
+	return put < got ? -EIO : (long)(done + put);
+}
+
+/* Copy one chunk; the bytes copied, or -errno */
+static long copy_chunk(int src, u64 soff, int dst, u64 doff, u32 len)
+{
+	loff_t in = (loff_t)soff, out = (loff_t)doff;
+	u32 done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = copy_file_range(src, &in, dst, &out, len - done, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EINVAL || errno == EXDEV ||
+			      errno == EOPNOTSUPP || errno == ENOSYS))
+			return copy_by_hand(src, in, dst, out, len - done, done);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;	/* source ended */
+		done += (u32)n;
+	}
+	return done;
+}
+
+static u32 copychunk_check(struct dfs_req *r, const struct ioctl_req *q,
+			   u32 count)
+{
+	u64 total = 0;
+	u32 i, len;
+
+	if (count > CC_MAX_CHUNKS)
+		return STATUS_INVALID_PARAMETER;
+	for (i = 0; i < count; i++) {
+		len = dfs_get_le32(q->in + CC_REQ_FIXED + i * CC_CHUNK_SIZE + 16);
+		if (len == 0 || len > CC_MAX_CHUNK)
+			return STATUS_INVALID_PARAMETER;
+		total += len;
+	}
+	return total > CC_MAX_TOTAL ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
+/* A chunk must lie inside the source (else INVALID_VIEW_SIZE) */
+static bool chunk_in_source(const u8 *c, int src)
+{
+	struct vfs_stat st;
+
+	return vfs_fstat(src, &st) == 0 &&
+	       dfs_range_ok(dfs_get_le64(c), dfs_get_le32(c + 16), st.size);
+}
+
+static u32 copychunk_run(struct dfs_req *r, const struct ioctl_req *q,
+			 struct dfs_open *src, struct dfs_open *dst, u32 count)
+{
+	const u8 *c;
+	u32 i, total = 0;
+	long n;
+
+	for (i = 0; i < count; i++) {
+		c = q->in + CC_REQ_FIXED + i * CC_CHUNK_SIZE;
+		/* the chunks before one that reads past the source stay done */
+		if (!chunk_in_source(c, src->fd))
+			return copychunk_rsp(r, q, i, 0, total,
+					     STATUS_INVALID_VIEW_SIZE);
+		if (dfs_get_le64(c) > (u64)INT64_MAX ||
+		    dfs_get_le64(c + 8) > (u64)INT64_MAX)
+			return STATUS_INVALID_PARAMETER;
+		n = copy_chunk(src->fd, dfs_get_le64(c), dst->fd,
+			       dfs_get_le64(c + 8), dfs_get_le32(c + 16));
+		if (n < 0)
+			return vfs_errno_status((int)-n);
+		total += (u32)n;
+		if ((u32)n < dfs_get_le32(c + 16))
+			return copychunk_rsp(r, q, i, (u32)n, total,
+					     STATUS_END_OF_FILE);
+	}
+	return copychunk_rsp(r, q, count, 0, total, STATUS_SUCCESS);
+}
+
+/* FSCTL_SRV_COPYCHUNK(_WRITE): server-side copy (MS-SMB2 3.3.5.15.6) */
+static u32 copychunk(struct dfs_req *r, const struct ioctl_req *q)
+{
+	struct dfs_open *dst = dfs_open_lookup(r, q->fileid), *src;
+	u32 count, st;
+
+	if (!dst)
+		return STATUS_FILE_CLOSED;
+	if (q->in_len < CC_REQ_FIXED || q->max_out < CC_RSP_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	count = dfs_get_le32(q->in + 24);
+	if (!dfs_range_ok(CC_REQ_FIXED, (u64)count * CC_CHUNK_SIZE, q->in_len))
+		return STATUS_INVALID_PARAMETER;
+	st = copychunk_check(r, q, count);
+	if (st)		/* tell the client what we accept */
+		return copychunk_rsp(r, q, CC_MAX_CHUNKS, CC_MAX_CHUNK,
+				     CC_MAX_TOTAL, st);
+	src = resume_key_open(r, q->in);
+	if (!src)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (src->is_dir || dst->is_dir)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(src->access & (FILE_READ_DATA | FILE_EXECUTE)) ||
+	    !(dst->access & FILE_WRITE_DATA) ||
+	    (q->code == FSCTL_SRV_COPYCHUNK && !(dst->access & FILE_READ_DATA)))
+		return STATUS_ACCESS_DENIED;
+	vfs_become(r->sess);
+	st = copychunk_run(r, q, src, dst, count);
+	vfs_unbecome();
+	return st;
+}
+
+/*
+ * FSCTL_SET_SPARSE: every Linux file can have holes already, so this only
+ * records FILE_ATTRIBUTE_SPARSE_FILE (with the other DOS attributes).
+ */
+static u32 set_sparse(struct dfs_req *r, const struct ioctl_req *q,
+		      struct dfs_open *o)
+{
+	bool on = q->in_len ? q->in[0] != 0 : true;
+	struct vfs_stat st;
+	u32 attrs;
+	int ret;
+
+	if (o->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if (!(o->access & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES |
+			   FILE_APPEND_DATA)))
+		return STATUS_ACCESS_DENIED;
+	if (vfs_fstat(o->fd, &st) < 0)
+		return vfs_errno_status(errno);
+	attrs = on ? st.attrs | FILE_ATTRIBUTE_SPARSE_FILE :
+		     st.attrs & ~FILE_ATTRIBUTE_SPARSE_FILE;
+	ret = vfs_set_dos(o->fd, attrs, 0, 0);
+	if (ret < 0)
+		return vfs_errno_status(-ret);
+	return ioctl_rsp(r, q, 0);
+}
+
+/* Append one FILE_ALLOCATED_RANGE_BUFFER; false when out of room */
+static bool put_range(u8 *out, u32 max, u32 *len, u64 off, u64 n)
+{
+	if (!dfs_range_ok(*len, 16, max))
+		return false;
+	dfs_put_le64(out + *len, off);
+	dfs_put_le64(out + *len + 8, n);
+	*len += 16;
+	return true;
+}
+
+/* FSCTL_QUERY_ALLOCATED_RANGES through SEEK_DATA / SEEK_HOLE */
+static u32 query_ranges(struct dfs_req *r, const struct ioctl_req *q,
+			struct dfs_open *o)
+{
+	u8 *out = r->rsp_body + IOR_FIXED;
+	u64 off, end, len;
+	off_t data, hole;
+	struct vfs_stat st;
+	u32 used = 0;
+
+	if (q->in_len < 16)
+		return STATUS_INVALID_PARAMETER;
+	off = dfs_get_le64(q->in);
+	len = dfs_get_le64(q->in + 8);
+	if ((s64)off < 0 || (s64)len < 0 || len > (u64)INT64_MAX - off)
+		return STATUS_INVALID_PARAMETER;
+	if (!(o->access & (FILE_READ_DATA | FILE_WRITE_DATA)))
+		return STATUS_ACCESS_DENIED;
+	if (vfs_fstat(o->fd, &st) < 0)
+		return vfs_errno_status(errno);
+	end = off + len;
+	if (!(st.attrs & FILE_ATTRIBUTE_SPARSE_FILE)) {
+		/* not sparse: allocated from start to end, like NTFS */
+		if (end > st.size)
+			end = st.size;
+		if (off < end && !put_range(out, q->max_out, &used, off, end - off))
+			return STATUS_BUFFER_TOO_SMALL;
+		return ioctl_rsp(r, q, used);
+	}
+	while (off < end) {
+		data = lseek(o->fd, (off_t)off, SEEK_DATA);
+		if (data < 0 || (u64)data >= end)
+			break;	/* ENXIO: no data after off */
+		hole = lseek(o->fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return vfs_errno_status(errno);
+		if ((u64)hole > end)
+			hole = (off_t)end;
+		if (!put_range(out, q->max_out, &used, (u64)data, (u64)(hole - data))) {
+			if (!used)
+				return STATUS_BUFFER_TOO_SMALL;
+			ioctl_rsp(r, q, used);
+			return STATUS_BUFFER_OVERFLOW;
+		}
+		off = (u64)hole;
+	}
+	return ioctl_rsp(r, q, used);
+}
+
+/* FSCTL_SET_ZERO_DATA: holes in sparse files, zeros in the others */
+static u32 zero_data(struct dfs_req *r, const struct ioctl_req *q,
+		     struct dfs_open *o)
+{
+	struct vfs_stat st;
+	u64 off, beyond;
+	int mode;
+
+	if (q->in_len < 16)
+		return STATUS_INVALID_PARAMETER;
+	off = dfs_get_le64(q->in);
+	beyond = dfs_get_le64(q->in + 8);
+	if ((s64)off < 0 || (s64)beyond < 0 || off > beyond)
+		return STATUS_INVALID_PARAMETER;
+	if (!(o->access & FILE_WRITE_DATA))
+		return STATUS_ACCESS_DENIED;
+	if (o->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if (vfs_fstat(o->fd, &st) < 0)
+		return vfs_errno_status(errno);
+	if (beyond > st.size)
+		beyond = st.size;	/* zeroing never grows the file */
+	if (off >= beyond)
+		return ioctl_rsp(r, q, 0);
+	mode = st.attrs & FILE_ATTRIBUTE_SPARSE_FILE ?
+	       FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE;
+	if (fallocate(o->fd, mode | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		      (off_t)(beyond - off)) < 0)
+		return vfs_errno_status(errno);
+	return ioctl_rsp(r, q, 0);
+}
+
+/* FSCTL_GET/SET_COMPRESSION: nothing is ever compressed here */
+static u32 compression(struct dfs_req *r, const struct ioctl_req *q,
+		       struct dfs_open *o)
+{
+	if (q->code == FSCTL_GET_COMPRESSION) {
+		if (q->max_out < 2)
+			return STATUS_INVALID_PARAMETER;
+		dfs_put_le16(r->rsp_body + IOR_FIXED, FSCTL_SET_COMPRESSION_NONE);
+		return ioctl_rsp(r, q, 2);
+	}
+	if (q->in_len < 2)
+		return STATUS_INVALID_PARAMETER;
+	if (!(o->access & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES)))
+		return STATUS_ACCESS_DENIED;
+	if (dfs_get_le16(q->in) != FSCTL_SET_COMPRESSION_NONE)
+		return STATUS_NOT_SUPPORTED;
+	return ioctl_rsp(r, q, 0);
+}
+
+/*
+ * FSCTL_(CREATE_OR_)GET_OBJECT_ID: a stable id from the file's identity
+ * (device and inode), so nothing needs to be stored.
+ */
+static u32 object_id(struct dfs_req *r, const struct ioctl_req *q,
+		     struct dfs_open *o)
+{
+	u8 *out = r->rsp_body + IOR_FIXED;
+
+	if (q->max_out < 64)
+		return STATUS_INVALID_PARAMETER;
+	memset(out, 0, 64);
+	dfs_put_le64(out, o->ino);		/* ObjectId */
+	dfs_put_le64(out + 8, o->dev);
+	memcpy(out + 16, r->srv->server_guid, 16);	/* BirthVolumeId */
+	memcpy(out + 32, out, 16);		/* BirthObjectId */
+	return ioctl_rsp(r, q, 64);
+}
+
+/* FSCTL_SRV_ENUMERATE_SNAPSHOTS: there are no previous versions here */
+static u32 snapshots(struct dfs_req *r, const struct ioctl_req *q)
+{
+	u8 *out = r->rsp_body + IOR_FIXED;
+
+	if (q->max_out < 16)
+		return STATUS_INVALID_PARAMETER;
+	/* NumberOfSnapShots, NumberOfSnapShotsReturned, SnapShotArraySize */
+	memset(out, 0, 16);
+	dfs_put_le32(out + 8, 2);	/* just the terminating NUL */
+	return ioctl_rsp(r, q, 16);
+}
+
+/* FSCTLs on an open file */
 static u32 file_fsctl(struct dfs_req *r, const struct ioctl_req *q)
 {
 	struct dfs_open *o = dfs_open_lookup(r, q->fileid);
+	u32 st;
 
 	if (!o)
 		return STATUS_FILE_CLOSED;
+	vfs_become(r->sess);
 	switch (q->code) {
 	case FSCTL_SET_SPARSE:
-		/* every Linux file can be sparse already */
-		return o->access & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES) ?
-		       ioctl_rsp(r, q, 0) : STATUS_ACCESS_DENIED;
+		st = set_sparse(r, q, o);
+		break;
+	case FSCTL_QUERY_ALLOCATED_RANGES:
+		st = query_ranges(r, q, o);
+		break;
+	case FSCTL_SET_ZERO_DATA:
+		st = zero_data(r, q, o);
+		break;
+	case FSCTL_GET_COMPRESSION:
+	case FSCTL_SET_COMPRESSION:
+		st = compression(r, q, o);
+		break;
 	case FSCTL_GET_REPARSE_POINT:
-		return STATUS_NOT_A_REPARSE_POINT;
+		st = STATUS_NOT_A_REPARSE_POINT;
+		break;
+	case FSCTL_CREATE_OR_GET_OBJECT_ID:
+	case FSCTL_GET_OBJECT_ID:
+		st = object_id(r, q, o);
+		break;
+	case FSCTL_SRV_ENUMERATE_SNAPSHOTS:
+		st = o->access & FILE_READ_DATA ? snapshots(r, q) :
+		     STATUS_ACCESS_DENIED;
+		break;
 	default:
-		return STATUS_INVALID_DEVICE_REQUEST;
+		log_debug("FSCTL 0x%08x is not supported", q->code);
+		st = STATUS_INVALID_DEVICE_REQUEST;
 	}
+	vfs_unbecome();
+	return st;
 }
 
 u32 smb2_ioctl(struct dfs_req *r)
@@ -161,6 +542,9 @@ u32 smb2_ioctl(struct dfs_req *r)
 		return validate_negotiate(r, &q);
 	case FSCTL_SRV_REQUEST_RESUME_KEY:
 		return resume_key(r, &q);
+	case FSCTL_SRV_COPYCHUNK:
+	case FSCTL_SRV_COPYCHUNK_WRITE:
+		return copychunk(r, &q);
 	case FSCTL_DFS_GET_REFERRALS:
 	case 0x000601B0u:	/* FSCTL_DFS_GET_REFERRALS_EX */
 		/* no DFS namespace here, as Windows says without the DFS driver */

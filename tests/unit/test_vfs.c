@@ -210,6 +210,28 @@ START_TEST(test_errno_map)
 }
 END_TEST
 
+START_TEST(test_become_nests)
+{
+	struct dfs_session a = { .uid = 65534, .gid = 65534 };
+	struct dfs_session b = { .uid = 65533, .gid = 65533 };
+	uid_t me = geteuid();
+
+	if (me != 0)
+		return;	/* identities only switch for root */
+	vfs_become(&a);
+	ck_assert_uint_eq(vfs_fsuid(), 65534);
+	vfs_become(&b);
+	ck_assert_uint_eq(vfs_fsuid(), 65533);
+	vfs_become(NULL);	/* no session: keeps who we are */
+	ck_assert_uint_eq(vfs_fsuid(), 65533);
+	vfs_unbecome();
+	vfs_unbecome();
+	ck_assert_uint_eq(vfs_fsuid(), 65534);
+	vfs_unbecome();
+	ck_assert_uint_eq(vfs_fsuid(), me);
+}
+END_TEST
+
 /* --- a temporary share ------------------------------------------------------ */
 
 #define SHARE_TEMPLATE "/tmp/dfs-vfs-XXXXXX"
@@ -612,6 +634,14 @@ START_TEST(test_dir_pack)
 	ck_assert_uint_eq(dfs_get_le64(buf + 40), 5);
 	ck_assert_int_eq(smb2_dir_pack(buf, sizeof(buf), FileNamesInformation,
 				       "\xFF", &st), -1);
+	/* a long name gets its 8.3 alias in ShortName */
+	ck_assert_int_gt(smb2_dir_pack(buf, sizeof(buf), FileBothDirectoryInformation,
+				       "a long name.text", &st), 0);
+	ck_assert_uint_eq(buf[68], 24);
+	ck_assert_uint_eq(dfs_get_le16(buf + 70), 'A');
+	ck_assert_int_gt(smb2_dir_pack(buf, sizeof(buf), FileBothDirectoryInformation,
+				       "SHORT.TXT", &st), 0);
+	ck_assert_uint_eq(buf[68], 0);
 }
 END_TEST
 
@@ -807,6 +837,55 @@ START_TEST(test_sharing_violation)
 }
 END_TEST
 
+START_TEST(test_dos_attributes)
+{
+	struct vfs_stat st;
+	u8 fid[16];
+	int fd, ret;
+
+	fd = vfs_open(root_fd, "hello.txt", O_RDONLY, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(vfs_fstat(fd, &st), 0);
+	ck_assert_uint_eq(vfs_attrs_for(&st, "hello.txt"), FILE_ATTRIBUTE_ARCHIVE);
+	ck_assert_uint_eq(vfs_attrs_for(&st, ".hidden"),
+			  FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_HIDDEN);
+	/* kept in the xattr: attributes, creation time, a set ChangeTime */
+	ret = vfs_set_dos(fd, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
+			  130000000000000000ull, 130000000000000001ull);
+	if (ret == -EOPNOTSUPP) {	/* a temp dir without user xattrs */
+		close(fd);
+		return;
+	}
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(vfs_fstat(fd, &st), 0);
+	ck_assert_uint_eq(st.attrs, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM);
+	ck_assert_uint_eq(st.creation, 130000000000000000ull);
+	ck_assert_uint_eq(st.change, 130000000000000001ull);
+	/* the same through the directory, as QUERY_DIRECTORY sees it */
+	ck_assert_int_eq(vfs_statx(root_fd, "hello.txt", &st), 0);
+	ck_assert_uint_eq(st.attrs, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM);
+	close(fd);
+	/* CREATE with attributes stores them; NORMAL stands alone */
+	ck_assert_uint_eq(do_create("attr.txt", GENERIC_ALL, FILE_CREATE, 0, fid),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(dfs_get_le32(rspbuf + 64 + 56), FILE_ATTRIBUTE_ARCHIVE);
+	ck_assert_uint_eq(do_close(fid), STATUS_SUCCESS);
+}
+END_TEST
+
+START_TEST(test_create_leading_backslash)
+{
+	u8 fid[16];
+
+	ck_assert_uint_eq(do_create("\\hello.txt", FILE_READ_DATA, FILE_OPEN, 0,
+				    fid), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(do_create("hello.txt", 0x08000000, FILE_OPEN, 0, fid),
+			  STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(do_create("hello.txt", ACCESS_SYSTEM_SECURITY, FILE_OPEN,
+				    0, fid), STATUS_PRIVILEGE_NOT_HELD);
+}
+END_TEST
+
 static Suite *vfs_suite(void)
 {
 	Suite *s = suite_create("vfs");
@@ -823,6 +902,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, test_wildcards);
 	tcase_add_test(tc, test_errno_map);
 	tcase_add_test(tc, test_dir_pack);
+	tcase_add_test(tc, test_become_nests);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(fs, share_setup, share_teardown);
@@ -838,6 +918,8 @@ static Suite *vfs_suite(void)
 	tcase_add_test(rq, test_rmdir_not_empty);
 	tcase_add_test(rq, test_case_insensitive);
 	tcase_add_test(rq, test_sharing_violation);
+	tcase_add_test(rq, test_dos_attributes);
+	tcase_add_test(rq, test_create_leading_backslash);
 	suite_add_tcase(s, rq);
 	return s;
 }

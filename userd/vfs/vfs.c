@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,31 @@
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
 #endif
+/* the *xattrat calls (Linux 6.13); numbers are the same on every arch */
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+
+/*
+ * What Linux cannot keep of a Windows file, kept in an extended attribute,
+ * all little-endian: version (1, 4 bytes), the DOS attributes (4), the
+ * creation time, a ChangeTime set by a client and the mtime it was set at
+ * (FILETIMEs, 8 each).
+ */
+#define DOS_XATTR "user.dittofs.dos"
+#define DOS_XATTR_SIZE 32
+#define DOS_XATTR_VERSION 1
+/* the attributes stored there; READONLY and DIRECTORY come from the mode */
+#define DOS_STORED (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | \
+		    FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_TEMPORARY | \
+		    FILE_ATTRIBUTE_OFFLINE | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | \
+		    FILE_ATTRIBUTE_SPARSE_FILE)
+
+struct vfs_xattr_args {
+	u64 value;
+	u32 size;
+	u32 flags;
+};
 
 /* --- UTF-16 / UTF-8 -------------------------------------------------- */
 
@@ -289,7 +315,7 @@ static size_t take_83(const char *s, const char *end, char *out, size_t max)
 	return n;
 }
 
-void vfs_short_name(const char *name, char out[13])
+bool vfs_short_name(const char *name, char out[13])
 {
 	static const char b36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	const char *dot = strrchr(name, '.');
@@ -299,7 +325,7 @@ void vfs_short_name(const char *name, char out[13])
 
 	if (is_83_name(name)) {
 		snprintf(out, 13, "%s", name);
-		return;
+		return false;
 	}
 	for (s = name; *s; s++)
 		h = (h ^ (u8)*s) * 16777619u;
@@ -321,6 +347,7 @@ void vfs_short_name(const char *name, char out[13])
 		}
 	}
 	out[n] = '\0';
+	return true;
 }
 
 const char *vfs_basename(const char *path)
@@ -757,10 +784,16 @@ static bool can_switch(void)
 static gid_t saved_groups[256];
 static int n_saved_groups = -1;
 
-void vfs_become(const struct dfs_session *s)
+/*
+ * Identities nest: closing an open inside a handler (delete on close as
+ * that open's user) must hand the handler its own user back afterwards.
+ */
+#define BECOME_DEPTH 4
+static const struct dfs_session *become_stack[BECOME_DEPTH];
+static int become_depth;
+
+static void switch_to(const struct dfs_session *s)
 {
-	if (!s || !can_switch())
-		return;
 	if (n_saved_groups < 0) {
 		n_saved_groups = getgroups(DFS_ARRAY_SIZE(saved_groups),
 					   saved_groups);
@@ -774,14 +807,42 @@ void vfs_become(const struct dfs_session *s)
 	setfsuid(s->uid);
 }
 
-void vfs_unbecome(void)
+static void switch_back(void)
 {
-	if (!can_switch() || n_saved_groups < 0)
+	if (n_saved_groups < 0)
 		return;
 	setfsuid(geteuid());
 	setfsgid(getegid());
 	if (setgroups((size_t)n_saved_groups, saved_groups) < 0)
 		log_err("setgroups restore: %s", strerror(errno));
+}
+
+void vfs_become(const struct dfs_session *s)
+{
+	if (become_depth < BECOME_DEPTH)
+		become_stack[become_depth] = s;
+	become_depth++;
+	if (s && can_switch())
+		switch_to(s);
+}
+
+void vfs_unbecome(void)
+{
+	const struct dfs_session *outer = NULL;
+	int i;
+
+	if (become_depth > 0)
+		become_depth--;
+	if (!can_switch())
+		return;
+	/* the nearest enclosing identity, or the daemon's own */
+	for (i = become_depth - 1; i >= 0 && !outer; i--)
+		if (i < BECOME_DEPTH)
+			outer = become_stack[i];
+	if (outer)
+		switch_to(outer);
+	else
+		switch_back();
 }
 
 uid_t vfs_fsuid(void)
@@ -795,6 +856,19 @@ uid_t vfs_fsuid(void)
 static u64 sx_time(const struct statx_timestamp *t)
 {
 	return dfs_timespec_to_filetime((long)t->tv_sec, (long)t->tv_nsec);
+}
+
+u32 vfs_attrs_for(const struct vfs_stat *st, const char *name)
+{
+	u32 a = st->attrs;
+
+	/* dot files look hidden, as with Samba's "hide dot files" */
+	if (name && name[0] == '.' && strcmp(name, ".") && strcmp(name, ".."))
+		a |= FILE_ATTRIBUTE_HIDDEN;
+	/* NORMAL only ever stands alone */
+	if (a & ~FILE_ATTRIBUTE_NORMAL)
+		a &= ~FILE_ATTRIBUTE_NORMAL;
+	return a ? a : FILE_ATTRIBUTE_NORMAL;
 }
 
 u32 vfs_dos_attrs(mode_t mode, const char *name)
@@ -812,6 +886,113 @@ u32 vfs_dos_attrs(mode_t mode, const char *name)
 	return a;
 }
 
+struct dos_meta {
+	u32 attrs;
+	u64 creation;		/* 0: none stored */
+	u64 change;		/* a ChangeTime the client set, 0: none */
+	u64 change_mtime;	/* the mtime it was set at: valid while equal */
+};
+
+/* Read the DOS xattr of fd, or of name under fd; false if there is none. */
+static bool dos_get(int fd, const char *name, struct dos_meta *m)
+{
+	u8 v[DOS_XATTR_SIZE];
+	long n = -1;
+
+	if (name && name[0]) {
+		struct vfs_xattr_args a = { .value = (uintptr_t)v, .size = sizeof(v) };
+		int efd;
+
+		n = syscall(SYS_getxattrat, fd, name, AT_SYMLINK_NOFOLLOW,
+			    DOS_XATTR, &a, sizeof(a));
+		if (n < 0 && errno == ENOSYS) {
+			/* older kernels: open the entry itself, never following */
+			efd = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+				     O_NOCTTY | O_CLOEXEC);
+			if (efd < 0)
+				return false;
+			n = fgetxattr(efd, DOS_XATTR, v, sizeof(v));
+			close(efd);
+		}
+	} else {
+		n = fgetxattr(fd, DOS_XATTR, v, sizeof(v));	/* EBADF on O_PATH */
+	}
+	if (n != DOS_XATTR_SIZE || dfs_get_le32(v) != DOS_XATTR_VERSION)
+		return false;
+	m->attrs = dfs_get_le32(v + 4);
+	m->creation = dfs_get_le64(v + 8);
+	m->change = dfs_get_le64(v + 16);
+	m->change_mtime = dfs_get_le64(v + 24);
+	return true;
+}
+
+static u64 sx_time(const struct statx_timestamp *t);
+
+/*
+ * Write the xattr. A read-only file refuses user xattrs even to its owner,
+ * yet Windows lets WRITE_ATTRIBUTES change a read-only file's attributes:
+ * the owner lends itself the write bit for the moment.
+ */
+static int set_dos_xattr(int fd, const u8 *v)
+{
+	struct stat st;
+	int ret, err;
+
+	if (fsetxattr(fd, DOS_XATTR, v, DOS_XATTR_SIZE, 0) == 0)
+		return 0;
+	err = errno;
+	if (err != EACCES || fstat(fd, &st) < 0 || st.st_uid != vfs_fsuid() ||
+	    (st.st_mode & S_IWUSR) || vfs_fd_chmod(fd, st.st_mode | S_IWUSR) < 0)
+		return -err;
+	ret = fsetxattr(fd, DOS_XATTR, v, DOS_XATTR_SIZE, 0);
+	err = errno;
+	vfs_fd_chmod(fd, st.st_mode & 07777);
+	return ret < 0 ? -err : 0;
+}
+
+int vfs_set_dos(int fd, u32 attrs, u64 creation, u64 change)
+{
+	struct dos_meta m = { .attrs = FILE_ATTRIBUTE_ARCHIVE };
+	struct statx sx;
+	u8 v[DOS_XATTR_SIZE];
+
+	dos_get(fd, NULL, &m);
+	if (attrs != VFS_DOS_KEEP)
+		m.attrs = attrs;
+	if (creation)
+		m.creation = creation;
+	if (change) {
+		/* remember the mtime it goes with: a later write outdates it */
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_MTIME, &sx) < 0)
+			return -errno;
+		m.change = change;
+		m.change_mtime = sx_time(&sx.stx_mtime);
+	}
+	dfs_put_le32(v, DOS_XATTR_VERSION);
+	dfs_put_le32(v + 4, m.attrs & DOS_STORED);
+	dfs_put_le64(v + 8, m.creation);
+	dfs_put_le64(v + 16, m.change);
+	dfs_put_le64(v + 24, m.change_mtime);
+	return set_dos_xattr(fd, v);
+}
+
+/* Fold the DOS xattr, when there is one, into st. */
+static void apply_dos(int dirfd, const char *name, struct vfs_stat *st)
+{
+	struct dos_meta m;
+
+	if (!dos_get(dirfd, name, &m))
+		return;
+	if (m.creation)
+		st->creation = m.creation;
+	if (m.change && m.change_mtime == st->last_write)
+		st->change = m.change;
+	st->attrs = (st->attrs & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_READONLY)) |
+		    (m.attrs & DOS_STORED);
+	if (st->is_dir)
+		st->attrs &= ~FILE_ATTRIBUTE_ARCHIVE;
+}
+
 int vfs_statx(int dirfd, const char *name, struct vfs_stat *st)
 {
 	struct statx sx;
@@ -827,8 +1008,13 @@ int vfs_statx(int dirfd, const char *name, struct vfs_stat *st)
 	memset(st, 0, sizeof(*st));
 	st->last_access = sx_time(&sx.stx_atime);
 	st->last_write = sx_time(&sx.stx_mtime);
-	st->change = sx_time(&sx.stx_ctime);
-	c = st->change;
+	/*
+	 * NTFS ChangeTime is what Unix calls mtime plus metadata changes, but
+	 * ctime also moves when Windows would not (and cannot be set): like
+	 * Samba, report mtime, which SET_INFO can set.
+	 */
+	st->change = st->last_write;
+	c = sx_time(&sx.stx_ctime);
 	m = st->last_write;
 	if (sx.stx_mask & STATX_BTIME)
 		st->creation = sx_time(&sx.stx_btime);
@@ -845,5 +1031,7 @@ int vfs_statx(int dirfd, const char *name, struct vfs_stat *st)
 	st->uid = sx.stx_uid;
 	st->gid = sx.stx_gid;
 	st->attrs = vfs_dos_attrs(sx.stx_mode, NULL);
+	if (S_ISREG(sx.stx_mode) || S_ISDIR(sx.stx_mode))
+		apply_dos(dirfd, name, st);
 	return 0;
 }

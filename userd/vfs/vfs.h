@@ -61,9 +61,10 @@ bool vfs_wildcard_match(const char *pattern, const char *name);
 
 /*
  * The 8.3 alternate name of a UTF-8 file name into out (13 bytes): the name
- * itself when it already is one, else a hashed "BASE~XY.EXT" form.
+ * itself when it already is one (returns false), else a hashed
+ * "BASE~XY.EXT" form (returns true).
  */
-void vfs_short_name(const char *name, char out[13]);
+bool vfs_short_name(const char *name, char out[13]);
 
 /* The last component of a share-relative path ("" for the root) */
 const char *vfs_basename(const char *path);
@@ -139,6 +140,20 @@ static inline int vfs_fstat(int fd, struct vfs_stat *st)
 {
 	return vfs_statx(fd, NULL, st);
 }
+
+/*
+ * Store DOS attributes (HIDDEN, SYSTEM, ARCHIVE, TEMPORARY, ...), the
+ * creation time and a client-set ChangeTime of the file behind a non-O_PATH
+ * fd in its "user.dittofs.dos" xattr; VFS_DOS_KEEP / 0 keep what is stored.
+ * The ChangeTime holds until the file's mtime moves. 0 or -errno (EBADF
+ * for O_PATH fds, ENOTSUP where the file system has no user xattrs).
+ */
+#define VFS_DOS_KEEP 0xFFFFFFFFu
+int vfs_set_dos(int fd, u32 attrs, u64 creation, u64 change);
+
+/* The FileAttributes to report for st, named name (dot files are HIDDEN) */
+struct vfs_stat;
+u32 vfs_attrs_for(const struct vfs_stat *st, const char *name);
 
 /* DOS attributes for a mode and a file name (dot files are HIDDEN) */
 u32 vfs_dos_attrs(mode_t mode, const char *name);
