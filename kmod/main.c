@@ -4,8 +4,9 @@
  *
  * At load: the crypto glue is set up and must pass its known-answer tests,
  * then the DITTOFS generic netlink family is registered. dittofsd finds the
- * family and hands the data plane over to the module; until it does, the
- * module serves nothing. The design is in Documentation/architecture.md.
+ * family, claims the control socket and hands listening sockets over; the
+ * module then owns the connections and asks the daemon about every request
+ * it does not serve itself. The design is in Documentation/architecture.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +14,7 @@
 #include <linux/module.h>
 
 #include "crypto.h"
+#include "dittofs.h"
 #include "netlink.h"
 #include "version.h"
 
@@ -28,22 +30,35 @@ static int __init dfs_mod_init(void)
 	ret = dfs_crypto_selftest();
 	if (ret)
 		goto err_crypto;
+	ret = dfs_conn_init();
+	if (ret)
+		goto err_crypto;
 	ret = dfs_genl_init();
 	if (ret) {
 		pr_err("cannot register the netlink family: %d\n", ret);
-		goto err_crypto;
+		goto err_conn;
 	}
 	pr_info("DittoFS " DITTOFS_MODULE_VERSION " loaded\n");
 	return 0;
 
+err_conn:
+	dfs_conn_exit();
 err_crypto:
 	dfs_crypto_exit();
 	return ret;
 }
 
+/*
+ * The daemon first (no operation runs and nothing goes up after this), then
+ * the listeners, then every connection (their workers release sockets and
+ * session keys), then the trees and opens (file references).
+ */
 static void __exit dfs_mod_exit(void)
 {
 	dfs_genl_exit();
+	dfs_listen_stop_all();
+	dfs_conn_exit();
+	dfs_state_purge_all();
 	dfs_crypto_exit();
 	pr_info("unloaded\n");
 }

@@ -22,18 +22,36 @@
  * (NLM_F_REQUEST, usually with NLM_F_ACK); "kernel -> daemon" commands are
  * unicast by the kernel to the netlink socket that completed
  * DITTOFS_CMD_HELLO with DITTOFS_HELLO_F_CLAIM (the "control socket"). When
- * the control socket closes, the kernel stops accepting connections and
- * tears down what the daemon installed, except for the durable opens it
- * keeps for a restarting daemon.
+ * the control socket closes, the kernel stops accepting connections (its
+ * listeners are released), closes every connection (a restarted daemon
+ * sees only new ones; clients reconnect) and tears down what the daemon
+ * installed: sessions, trees and opens. (This build keeps no durable opens
+ * across a daemon restart yet.) Daemon -> kernel commands are accepted
+ * from any socket with CAP_NET_ADMIN, not only from the control socket, so
+ * the daemon may use one socket for events and another for requests.
+ *
+ * Long PDUs: an attribute holds at most 65531 bytes, so a PDU longer than
+ * DITTOFS_PDU_CHUNK bytes is carried as several DITTOFS_A_PDU attributes
+ * in the same message, in order, each DITTOFS_PDU_CHUNK bytes long except
+ * the last; the receiver concatenates every DITTOFS_A_PDU of the message
+ * (both directions: PDU_UP, PDU_DOWN, SEND). Parse them by walking the
+ * attributes (nla_for_each_attr), not with a parse-into-table call, which
+ * keeps only the last. The kernel builds a PDU_UP in one linear buffer:
+ * give the control socket a large SO_RCVBUF (SO_RCVBUFFORCE, e.g. 32 MiB)
+ * and receive with a buffer as big as the largest frame (MSG_PEEK|MSG_TRUNC
+ * to size it); a daemon sending big PDU_DOWNs needs SO_SNDBUF(FORCE) above
+ * the message size. A PDU_UP the kernel cannot allocate (several MiB, e.g.
+ * a WRITE that is not on the fast path) is answered to the client with
+ * STATUS_INSUFFICIENT_RESOURCES instead.
  *
  * Status in this build
  * ====================
  *
- * Only DITTOFS_CMD_HELLO is implemented. Every other command is declared
- * with its final number and attributes so that both sides can be written
- * against this header; the kernel answers them with -EOPNOTSUPP until they
- * exist. DITTOFS_A_FEATURES in the HELLO reply says which commands a loaded
- * module implements (bit N set = command N implemented).
+ * Every command is implemented except DITTOFS_CMD_IO_VERDICT, which the
+ * kernel answers with -EOPNOTSUPP (a READ/WRITE on an open without the fast
+ * path goes up as an ordinary PDU_UP instead). DITTOFS_A_FEATURES in the
+ * HELLO reply says which commands a loaded module implements (bit N set =
+ * command N implemented).
  *
  * Commands
  * ========
@@ -43,67 +61,113 @@
  *   Request:  DITTOFS_A_VERSION (required), DITTOFS_A_HELLO_FLAGS (optional).
  *   Reply:    DITTOFS_A_VERSION, DITTOFS_A_FEATURES, DITTOFS_A_MODULE_VERSION.
  *   Fails with -EPROTONOSUPPORT (and an extack message) when the versions
- *   differ. In this build DITTOFS_HELLO_F_CLAIM is accepted and ignored.
+ *   differ. With DITTOFS_HELLO_F_CLAIM the sending socket becomes the
+ *   control socket; -EBUSY while another socket holds it (claiming again
+ *   from the same socket is fine). The claim ends when the socket closes.
  *
- * DITTOFS_CMD_LISTEN (daemon -> kernel; planned)
+ * DITTOFS_CMD_LISTEN (daemon -> kernel; implemented)
  *   Hand the kernel a bound, listening TCP socket to accept SMB connections
- *   on. Attributes: DITTOFS_A_LISTEN_FD (required), DITTOFS_A_MAX_FRAME.
- *   Sending it again with another fd adds a listener.
+ *   on. Attributes: DITTOFS_A_LISTEN_FD (required), DITTOFS_A_MAX_FRAME
+ *   (default 8 MiB + 64 KiB; 64 KiB to 16 MiB - 1, else -ERANGE). The
+ *   kernel takes its own reference on the socket: the daemon may close its
+ *   fd. Sending it again with another fd adds a listener (-EEXIST for the
+ *   same socket; -EINVAL when it is not a listening TCP socket). Listeners
+ *   stay until the control socket closes or the module is unloaded; a
+ *   listener installed while no control socket is registered accepts
+ *   connections whose requests fail (see PDU_UP).
  *
- * DITTOFS_CMD_PDU_UP (kernel -> daemon; planned)
+ * DITTOFS_CMD_PDU_UP (kernel -> daemon; implemented)
  *   One request PDU for the control side, already decrypted, its signature
  *   verified, split out of its compound. Attributes: DITTOFS_A_CONN_ID,
+ *   DITTOFS_A_COOKIE (a per-connection sequence number: 1, 2, 3, ...),
  *   DITTOFS_A_PDU, DITTOFS_A_PDU_FLAGS, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_TREE_ID, DITTOFS_A_PREV_STATUS, DITTOFS_A_PREAUTH (only for
  *   SESSION_SETUP on 3.1.1), DITTOFS_A_PEER and DITTOFS_A_LOCAL (only in the
- *   first PDU_UP of a connection).
+ *   first PDU_UP of a connection). A client's SMB1 multi-protocol
+ *   NEGOTIATE comes up as it is (DITTOFS_A_PDU starts with 0xFF 'SMB'; the
+ *   answer is an SMB2 NEGOTIATE response). A connection has at most one
+ *   PDU_UP outstanding: it waits for the PDU_DOWN with the same cookie.
+ *   When no control socket is registered, or no answer comes within the
+ *   module parameter pdu_timeout_ms (default 60000), the kernel answers the
+ *   client itself with STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the
+ *   server is not ready to process the request); a late PDU_DOWN then
+ *   fails with -ESTALE.
  *
- * DITTOFS_CMD_PDU_DOWN (daemon -> kernel; planned)
- *   The response to one PDU_UP. Attributes: DITTOFS_A_CONN_ID, DITTOFS_A_PDU
- *   (absent with DITTOFS_RSP_F_NO_RESPONSE), DITTOFS_A_RSP_FLAGS,
- *   DITTOFS_A_SESSION_ID (the session whose key signs it with
- *   DITTOFS_RSP_F_SIGN), DITTOFS_A_DIALECT (on the NEGOTIATE response: the
- *   connection's dialect from now on).
+ * DITTOFS_CMD_PDU_DOWN (daemon -> kernel; implemented)
+ *   The response to one PDU_UP. Attributes: DITTOFS_A_CONN_ID and
+ *   DITTOFS_A_COOKIE (required: the PDU_UP's), DITTOFS_A_PDU (absent with
+ *   DITTOFS_RSP_F_NO_RESPONSE; at least the 64-byte header), DITTOFS_A_RSP_FLAGS,
+ *   DITTOFS_A_SESSION_ID (required with DITTOFS_RSP_F_SIGN: the session of
+ *   this connection whose key signs it), DITTOFS_A_DIALECT (on the
+ *   NEGOTIATE response: the connection's dialect from now on; the kernel
+ *   also counts CreditCharge from 2.1 on). -ESTALE when no request with
+ *   that cookie is waiting (answered already, timed out); -EMSGSIZE when
+ *   the PDU does not fit the response buffer (the client then gets
+ *   STATUS_INTERNAL_ERROR). DITTOFS_RSP_F_ENCRYPT is ignored here: a
+ *   response is encrypted exactly when its request was (the whole
+ *   compound goes back in one transform).
  *
- * DITTOFS_CMD_SEND (daemon -> kernel; planned)
+ * DITTOFS_CMD_SEND (daemon -> kernel; implemented)
  *   An unsolicited PDU: lease/oplock break, interim or async response.
- *   Attributes as for PDU_DOWN; the kernel signs or encrypts it by the
- *   session's policy.
+ *   Attributes: DITTOFS_A_CONN_ID, DITTOFS_A_PDU, DITTOFS_A_RSP_FLAGS,
+ *   DITTOFS_A_SESSION_ID. The kernel signs it (DITTOFS_RSP_F_SIGN) or
+ *   encrypts it (DITTOFS_RSP_F_ENCRYPT) with that session's keys on this
+ *   connection (-ENOENT without such a session), sets
+ *   SMB2_FLAGS_SERVER_TO_REDIR, frames and sends it before the reply;
+ *   DITTOFS_RSP_F_DROP closes the connection afterwards.
  *
- * DITTOFS_CMD_SESSION_SET (daemon -> kernel; planned)
+ * DITTOFS_CMD_SESSION_SET (daemon -> kernel; implemented)
  *   Install or replace a session's keys and policy on a connection (a bound
  *   channel is a SESSION_SET on another DITTOFS_A_CONN_ID). Attributes:
- *   DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID, DITTOFS_A_SESSION_FLAGS,
- *   DITTOFS_A_SIGN_ALG + DITTOFS_A_SIGN_KEY, DITTOFS_A_CIPHER +
- *   DITTOFS_A_ENC_KEY + DITTOFS_A_DEC_KEY (all optional when not in use).
+ *   DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID (both required),
+ *   DITTOFS_A_SESSION_FLAGS, DITTOFS_A_SIGN_ALG + DITTOFS_A_SIGN_KEY,
+ *   DITTOFS_A_CIPHER + DITTOFS_A_ENC_KEY + DITTOFS_A_DEC_KEY (each group
+ *   optional; keys not sent stay as they are). Send it with
+ *   DITTOFS_SESSION_F_IN_SETUP and no keys before the PDU_DOWN of the first
+ *   SESSION_SETUP response that creates the session (STATUS_MORE_PROCESSING_
+ *   REQUIRED), so the kernel can carry the session's preauth hash; send it
+ *   again with the keys (without IN_SETUP) before the PDU_DOWN of the final
+ *   SESSION_SETUP response, which is signed with the new key. The flags are
+ *   replaced by each SESSION_SET.
  *
- * DITTOFS_CMD_SESSION_DEL (daemon -> kernel; planned)
+ * DITTOFS_CMD_SESSION_DEL (daemon -> kernel; implemented)
  *   Forget a session (logoff, expiry). Attributes: DITTOFS_A_CONN_ID (absent:
- *   on every channel), DITTOFS_A_SESSION_ID. Its trees and opens go too.
+ *   on every channel), DITTOFS_A_SESSION_ID. Its trees and opens go too
+ *   once no channel has the session any more. A connection that ends
+ *   drops its own sessions; trees and opens stay until the daemon deletes
+ *   them (they are keyed by SessionId, not by connection).
  *
- * DITTOFS_CMD_TREE_SET / DITTOFS_CMD_TREE_DEL (daemon -> kernel; planned)
+ * DITTOFS_CMD_TREE_SET / DITTOFS_CMD_TREE_DEL (daemon -> kernel; implemented)
  *   Install or forget a tree connect. Attributes: DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_TREE_ID, DITTOFS_A_TREE_FLAGS (TREE_SET only).
  *
- * DITTOFS_CMD_FID_SET (daemon -> kernel; planned)
+ * DITTOFS_CMD_FID_SET (daemon -> kernel; implemented)
  *   Install an open for the READ/WRITE fast path. The kernel takes its own
  *   reference on the file behind DITTOFS_A_FD (an fd of the sending
  *   process); the daemon may close its fd afterwards. Attributes:
  *   DITTOFS_A_SESSION_ID, DITTOFS_A_TREE_ID, DITTOFS_A_FID_PERSISTENT,
  *   DITTOFS_A_FID_VOLATILE, DITTOFS_A_FD, DITTOFS_A_ACCESS,
- *   DITTOFS_A_FID_FLAGS.
+ *   DITTOFS_A_FID_FLAGS. All but the last two are required; setting the
+ *   same {SessionId, FileId} again replaces the open. The fast path serves
+ *   READ/WRITE on it when the request is plain (no channel info, explicit
+ *   WRITE offset, data inside the PDU, CreditCharge paying for the
+ *   length), its session is installed on the connection and out of setup,
+ *   the tree {SessionId, TreeId} is installed, encryption/read-only policy
+ *   is met, the granted access allows it and the file was opened for it;
+ *   everything else goes up as PDU_UP. A fast READ does not move the
+ *   daemon's notion of the file position.
  *
- * DITTOFS_CMD_FID_UPDATE (daemon -> kernel; planned)
+ * DITTOFS_CMD_FID_UPDATE (daemon -> kernel; implemented)
  *   Change DITTOFS_A_FID_FLAGS of an open. Revoking a fast path is
  *   synchronous: the reply is sent only once no fast-path I/O on the open is
  *   in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_FID_FLAGS.
  *
- * DITTOFS_CMD_FID_DEL (daemon -> kernel; planned)
+ * DITTOFS_CMD_FID_DEL (daemon -> kernel; implemented)
  *   Close an open: the kernel drops its file reference once in-flight I/O is
  *   done. Attributes: DITTOFS_A_SESSION_ID, the FileId pair.
  *
- * DITTOFS_CMD_IO_VERDICT (both directions; planned)
+ * DITTOFS_CMD_IO_VERDICT (both directions; planned, not implemented)
  *   kernel -> daemon: a READ or WRITE on an open without the fast path
  *   (byte-range locks, a break in progress) asks whether it may proceed.
  *   Attributes: DITTOFS_A_COOKIE, DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID,
@@ -112,15 +176,19 @@
  *   (0 = go ahead; otherwise the NTSTATUS to fail the request with). The
  *   kernel then moves the data itself.
  *
- * DITTOFS_CMD_CONN_CLOSE (both directions; planned)
+ * DITTOFS_CMD_CONN_CLOSE (both directions; implemented)
  *   daemon -> kernel: close DITTOFS_A_CONN_ID. kernel -> daemon: the
- *   connection is gone (peer closed, protocol violation); DITTOFS_A_STATUS
- *   holds the negative errno that ended it.
+ *   connection is gone (peer closed, protocol violation, or closed by the
+ *   daemon: sent for every connection that ends while a control socket is
+ *   registered); DITTOFS_A_STATUS holds the negative errno that ended it
+ *   (-ECONNRESET peer closed, -EPROTO protocol violation, -ECONNABORTED
+ *   closed by the daemon, -ESHUTDOWN module or control side going away).
  *
- * DITTOFS_CMD_STATS (daemon or dittofsctl -> kernel; planned)
- *   Counters, in DITTOFS_A_STATS (nested, enum dittofs_stats_attr). With
- *   NLM_F_DUMP and no DITTOFS_A_CONN_ID: one message per connection, then
- *   one for the module as a whole.
+ * DITTOFS_CMD_STATS (daemon or dittofsctl -> kernel; implemented)
+ *   Counters, in DITTOFS_A_STATS (nested, enum dittofs_stats_attr). Without
+ *   NLM_F_DUMP: the module's (or DITTOFS_A_CONN_ID's, when given). With
+ *   NLM_F_DUMP: one message per connection (with DITTOFS_A_CONN_ID), then
+ *   one for the module as a whole (without).
  *
  * Attributes
  * ==========
@@ -133,23 +201,26 @@
 #define DITTOFS_GENL_NAME "DITTOFS"
 #define DITTOFS_GENL_VERSION 1
 
+/* Bytes of a PDU per DITTOFS_A_PDU attribute (all chunks but the last). */
+#define DITTOFS_PDU_CHUNK 65528
+
 enum dittofs_cmd {
 	DITTOFS_CMD_UNSPEC,
 	DITTOFS_CMD_HELLO,		/* implemented */
-	DITTOFS_CMD_LISTEN,		/* planned, from here on */
-	DITTOFS_CMD_PDU_UP,
-	DITTOFS_CMD_PDU_DOWN,
-	DITTOFS_CMD_SEND,
-	DITTOFS_CMD_SESSION_SET,
-	DITTOFS_CMD_SESSION_DEL,
-	DITTOFS_CMD_TREE_SET,
-	DITTOFS_CMD_TREE_DEL,
-	DITTOFS_CMD_FID_SET,
-	DITTOFS_CMD_FID_DEL,
-	DITTOFS_CMD_FID_UPDATE,
-	DITTOFS_CMD_IO_VERDICT,
-	DITTOFS_CMD_CONN_CLOSE,
-	DITTOFS_CMD_STATS,
+	DITTOFS_CMD_LISTEN,		/* implemented */
+	DITTOFS_CMD_PDU_UP,		/* implemented */
+	DITTOFS_CMD_PDU_DOWN,		/* implemented */
+	DITTOFS_CMD_SEND,		/* implemented */
+	DITTOFS_CMD_SESSION_SET,	/* implemented */
+	DITTOFS_CMD_SESSION_DEL,	/* implemented */
+	DITTOFS_CMD_TREE_SET,		/* implemented */
+	DITTOFS_CMD_TREE_DEL,		/* implemented */
+	DITTOFS_CMD_FID_SET,		/* implemented */
+	DITTOFS_CMD_FID_DEL,		/* implemented */
+	DITTOFS_CMD_FID_UPDATE,		/* implemented */
+	DITTOFS_CMD_IO_VERDICT,		/* planned */
+	DITTOFS_CMD_CONN_CLOSE,		/* implemented */
+	DITTOFS_CMD_STATS,		/* implemented */
 	__DITTOFS_CMD_MAX
 };
 #define DITTOFS_CMD_MAX (__DITTOFS_CMD_MAX - 1)
@@ -178,7 +249,8 @@ enum dittofs_attr {
 	DITTOFS_A_LOCAL,
 	/*
 	 * NLA_BINARY: one SMB2 PDU in wire byte order, from its 64-byte header
-	 * to the end of its body (no NetBIOS header, no compound padding)
+	 * to the end of its body (no NetBIOS header, no compound padding);
+	 * repeated in chunks of DITTOFS_PDU_CHUNK bytes when longer
 	 */
 	DITTOFS_A_PDU,
 	/* NLA_U32: enum dittofs_pdu_flag, about a PDU_UP */
@@ -231,7 +303,7 @@ enum dittofs_attr {
 	DITTOFS_A_OFFSET,
 	/* NLA_U32: length of an I/O */
 	DITTOFS_A_LENGTH,
-	/* NLA_U64: matches an IO_VERDICT answer to its question */
+	/* NLA_U64: matches a PDU_DOWN (IO_VERDICT) answer to its PDU_UP (question) */
 	DITTOFS_A_COOKIE,
 	/* NLA_U32: an NTSTATUS (IO_VERDICT) or a negative errno (CONN_CLOSE) */
 	DITTOFS_A_STATUS,

@@ -10,7 +10,8 @@
 #
 # GUEST_SCRIPT is a path or a short name (cifs = tests/vm/guest_cifs.sh);
 # without one: guest_kmod.sh (when dittofs.ko builds for the guest kernel),
-# then guest_cifs.sh. dittofs.ko is rebuilt for KVER first when its headers
+# then guest_cifs.sh, then guest_kernel.sh (dittofsd in kernel mode behind
+# dittofs.ko, with the module). dittofs.ko is rebuilt for KVER first when its headers
 # are installed.
 #
 # Environment:
@@ -23,7 +24,7 @@
 #   VM_ACCEL     qemu accelerator (default tcg; kvm where it works)
 #   VM_NO_DEPS=1 do not apt-get install what is missing
 #   VM_NO_KMOD=1 do not build kmod/dittofs.ko
-#   CIFS_*, STEP_TIMEOUT, DITTOFS_KO   passed on to the guest scripts
+#   CIFS_*, KERNEL_*, STEP_TIMEOUT, DITTOFS_KO   passed on to the guest scripts
 #
 # The last line is "VMTEST RESULT: PASS" or "VMTEST RESULT: FAIL"; the exit
 # status is 0 only for PASS. Console, guest kernel log and guest logs are
@@ -205,13 +206,13 @@ fi
 # does not inherit this environment); guest_init.sh sources the file.
 for n in $(compgen -v); do
 	case $n in
-	CIFS_* | STEP_TIMEOUT | DITTOFS_KO) printf 'export %s=%q\n' "$n" "${!n}" ;;
+	CIFS_* | KERNEL_* | STEP_TIMEOUT | DITTOFS_KO) printf 'export %s=%q\n' "$n" "${!n}" ;;
 	esac
 done >"$RESULTS/env"
 
 if [[ ${default_scripts:-0} == 1 && -f $REPO_DIR/kmod/dittofs.ko &&
 	$(modinfo -F vermagic "$REPO_DIR/kmod/dittofs.ko" 2>/dev/null) == "$KVER "* ]]; then
-	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}")
+	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}" "$HERE/guest_kernel.sh")
 fi
 script_list=$(
 	IFS=,
@@ -276,7 +277,7 @@ echo "VMTEST RESULT: $verdict"
 # the totals of the guest suites (their own "N passed, N failed" lines); a
 # guest that died before reporting counts one failure
 read -r n_pass n_fail < <(awk '
-	/^(kmod|cifs): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+	/^(kmod|cifs|kernel): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
 	END { print p + 0, f + 0 }' "$VM_DIR/console.log")
 [[ $verdict == PASS ]] || ((n_fail > 0)) || n_fail=1
 echo "vmtest: $n_pass passed, $n_fail failed"

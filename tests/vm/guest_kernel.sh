@@ -1,0 +1,308 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest_kernel.sh - the full kernel mode inside the vmtest guest: dittofs.ko
+# loaded, `dittofsd --mode=kernel` as its control side, real clients.
+#
+#   - smbclient put/get of a 5 MiB file on SMB 3.1.1 with signing required,
+#     and once per cipher with encryption required (AES-128-CCM,
+#     AES-128-GCM, AES-256-CCM, AES-256-GCM), SHA-256 compared
+#   - mount -t cifs vers=3.1.1,seal: a 50 MiB random file written, checked
+#     on the server's disk, read back after dropping the page cache; cp -a
+#     of a small tree and diff -r (client and server side); umount
+#   - the module's counters (`dittofsctl stats` and the kernel's STATS
+#     through tests/vm/genl_hello.py's helpers): fast-path READ/WRITE count
+#   - kill -9 of dittofsd: the module stays live, a restarted dittofsd
+#     claims it again and new connections work
+#   - rmmod while a client has the share mounted: no oops
+# and no oops/BUG/WARNING in the kernel log. The last line is
+# "kernel: N passed, N failed"; exit 1 on any failure.
+#
+# Environment (set by guest_init.sh): VMTEST_REPO, VMTEST_BUILD.
+#   KERNEL_BIG_MIB  size of the mounted round trip in MiB (default 50)
+#   STEP_TIMEOUT    seconds per step (default 120)
+set -u
+
+REPO=${VMTEST_REPO:?run me inside the vmtest guest}
+BUILD_DIR=${VMTEST_BUILD:-$REPO/build}
+DITTOFSD=$BUILD_DIR/dittofsd
+DITTOFSCTL=$BUILD_DIR/dittofsctl
+KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
+STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+BIG_MIB=${KERNEL_BIG_MIB:-50}
+CIPHERS="AES-128-CCM AES-128-GCM AES-256-CCM AES-256-GCM"
+
+T=/tmp/kernel
+SHARE=$T/share
+SRC=$T/src
+MNT=/mnt/k
+SERVER_LOG=$T/dittofsd.log
+SMB_USER=ditto
+SMB_PASS=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
+
+n_pass=0
+n_fail=0
+failed=()
+server_pid=
+
+log() { printf 'kernel: %s\n' "$*"; }
+
+mark() {
+	read -r mark_up _ </proc/uptime
+	mark_srv=$(wc -l <"$SERVER_LOG" 2>/dev/null || echo 0)
+}
+
+report_logs() {
+	dmesg | awk -v t="$mark_up" '{ s = $0; sub(/^\[ */, "", s); if (s + 0 >= t) print }' |
+		tail -n 25 | sed 's/^/    | kernel: /'
+	tail -n +"$((mark_srv + 1))" "$SERVER_LOG" 2>/dev/null | tail -n 25 |
+		sed 's/^/    | server: /'
+	return 0
+}
+
+# step NAME CMD...: run CMD (a command or a function) in the background,
+# killed after STEP_TIMEOUT seconds; PASS, or FAIL with its output and the
+# new kernel and server log lines. here NAME CMD... runs CMD in this shell
+# (for functions that change its variables), without a timeout.
+step() {
+	local name=$1 pid wd
+	shift
+	mark
+	"$@" >"$T/step.out" 2>&1 &
+	pid=$!
+	(
+		sleep "$STEP_TIMEOUT"
+		kill -KILL "$pid" 2>/dev/null
+	) &
+	wd=$!
+	wait "$pid"
+	verdict "$name" $? "$@"
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	return "$verdict_rc"
+}
+
+here() {
+	local name=$1
+	shift
+	mark
+	"$@" >"$T/step.out" 2>&1
+	verdict "$name" $? "$@"
+	return "$verdict_rc"
+}
+
+verdict() { # NAME RC CMD...
+	local name=$1 rc=$2 t0=$mark_up t1
+	shift 2
+	verdict_rc=$rc
+	read -r t1 _ </proc/uptime
+	t0=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	if ((rc == 0)); then
+		log "PASS: $name (${t0}s)"
+		n_pass=$((n_pass + 1))
+		return 0
+	fi
+	log "FAIL: $name (${t0}s, exit $rc)"
+	n_fail=$((n_fail + 1))
+	failed+=("$name")
+	printf '    | command: %s\n' "$*"
+	head -n 20 "$T/step.out" | sed 's/^/    | output: /'
+	report_logs
+	return 1
+}
+
+same_sha() { # FILE1 FILE2
+	local a b
+	a=$(sha256sum <"$1" | cut -d' ' -f1) && b=$(sha256sum <"$2" | cut -d' ' -f1) || return 1
+	[[ -n $a && $a == "$b" ]] || {
+		echo "sha256 differs: $1 $a, $2 $b"
+		return 1
+	}
+}
+
+read_back() { # FILE ORIG
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	same_sha "$1" "$2"
+}
+
+# smbclient put + get on 3.1.1; extra smbclient options follow
+smb_roundtrip() { # NAME OPTION...
+	local name=$1
+	shift
+	rm -f "$T/got.bin"
+	smbclient //127.0.0.1/share -U "$SMB_USER%$SMB_PASS" -m SMB3_11 "$@" \
+		-c "put $SRC/mid.bin $name; get $name $T/got.bin; del $name" || return 1
+	same_sha "$T/got.bin" "$SRC/mid.bin"
+}
+
+module_live() { grep -qx live /sys/module/dittofs/initstate; }
+
+# the module's counters: a fast path must have served something
+fast_counts() {
+	local out
+	out=$("$DITTOFSCTL" -c "$T/dittofs.conf" stats 2>&1) && echo "$out"
+	python3 - <<-'EOF'
+		import os, struct, sys
+		sys.path.insert(0, os.environ["VMTEST_REPO"] + "/tests/vm")
+		import genl_hello as gh, socket
+		c = gh.uapi()
+		s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, gh.NETLINK_GENERIC)
+		s.bind((0, 0))
+		err, rep = gh.request(s, gh.GENL_ID_CTRL, gh.CTRL_CMD_GETFAMILY, 1,
+		                      gh.attr(gh.CTRL_ATTR_FAMILY_NAME, c["NAME"].encode() + b"\0"), 1)
+		fam = struct.unpack("=H", rep[0][gh.CTRL_ATTR_FAMILY_ID][:2])[0]
+		err, rep = gh.request(s, fam, c["DITTOFS_CMD_STATS"], c["VERSION"], b"", 2)
+		if err:
+		    sys.exit("STATS: " + os.strerror(err))
+		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES"]
+		st = {names[t]: struct.unpack("=Q", v)[0]
+		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
+		print("module STATS:", st)
+		sys.exit(0 if st.get("PDUS_FAST", 0) > 0 else 1)
+	EOF
+}
+
+start_server() {
+	"$DITTOFSD" -c "$T/dittofs.conf" --mode=kernel 2>>"$SERVER_LOG" &
+	server_pid=$!
+	for _ in $(seq 300); do
+		timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/445' 2>/dev/null && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "dittofsd --mode=kernel is not listening on 127.0.0.1:445; its log:"
+	tail -n 30 "$SERVER_LOG"
+	return 1
+}
+
+# Never waits unboundedly: after rmmod the daemon may be stuck on a dead
+# family, and a process in D state cannot be reaped.
+stop_server() {
+	[[ -n $server_pid ]] || return 0
+	kill -TERM "$server_pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$server_pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$server_pid" 2>/dev/null && {
+		log "dittofsd (pid $server_pid) does not go away:"
+		cat "/proc/$server_pid/stack" "/proc/$server_pid/wchan" 2>/dev/null | sed 's/^/    | /'
+	}
+	server_pid=
+}
+
+kill9_server() {
+	kill -KILL "$server_pid" && wait "$server_pid" 2>/dev/null
+	server_pid=
+	sleep 1
+	module_live
+}
+
+mount_seal() {
+	mkdir -p "$MNT"
+	mount -t cifs //127.0.0.1/share "$MNT" \
+		-o "username=$SMB_USER,password=$SMB_PASS,vers=3.1.1,seal,soft,actimeo=1"
+}
+
+# --- main ----------------------------------------------------------------
+
+for b in "$DITTOFSD" "$DITTOFSCTL" "$KO"; do
+	[[ -e $b ]] || {
+		log "$b is missing; build first (make, make -C kmod)"
+		echo "kernel: 0 passed, 1 failed"
+		exit 1
+	}
+done
+mkdir -p "$T" "$SHARE" "$T/state" "$SRC/tree"
+chmod 0777 "$SHARE"
+chmod 0700 "$T/state"
+: >"$SERVER_LOG"
+mark
+cat >"$T/dittofs.conf" <<-EOF
+	[global]
+	listen address = 127.0.0.1
+	port = 445
+	state directory = $T/state
+	log level = 2
+
+	[share]
+	path = $SHARE
+	read only = no
+	guest ok = no
+EOF
+head -c $((5 * 1024 * 1024)) /dev/urandom >"$SRC/mid.bin"
+head -c $((BIG_MIB * 1024 * 1024)) /dev/urandom >"$SRC/big.bin"
+for i in $(seq 1 30); do
+	sub=$SRC/tree/d$((i % 4))/s$((i % 3))
+	mkdir -p "$sub"
+	head -c $((i * 131)) /dev/urandom >"$sub/f$i.dat"
+done
+dmesg_before=$(dmesg | wc -l)
+
+step "user add" bash -c "printf '%s\n' '$SMB_PASS' | '$DITTOFSCTL' -c '$T/dittofs.conf' \
+	user add '$SMB_USER' --password-stdin --uid 0 --gid 0" || exit 1
+step "modprobe cifs" modprobe cifs
+step "insmod dittofs.ko" insmod "$KO" || {
+	echo "kernel: $n_pass passed, $n_fail failed"
+	exit 1
+}
+if here "dittofsd --mode=kernel starts" start_server; then
+	step "smbclient 3.1.1 signed put/get" smb_roundtrip signed.bin \
+		--option='client signing=required'
+	for c in $CIPHERS; do
+		step "smbclient 3.1.1 encrypted $c put/get" smb_roundtrip "enc-$c.bin" \
+			--option='client smb encrypt=required' \
+			--option="client smb3 encryption algorithms=$c"
+	done
+
+	if step "mount vers=3.1.1,seal" mount_seal; then
+		step "write ${BIG_MIB}MiB" dd if="$SRC/big.bin" of="$MNT/big.bin" bs=1M conv=fsync status=none &&
+			step "${BIG_MIB}MiB on the server's disk" same_sha "$SHARE/big.bin" "$SRC/big.bin"
+		step "read ${BIG_MIB}MiB back" read_back "$MNT/big.bin" "$SRC/big.bin"
+		step "cp -a tree" cp -a "$SRC/tree" "$MNT/tree"
+		step "diff -r tree (client)" diff -r "$SRC/tree" "$MNT/tree"
+		step "diff -r tree (server)" diff -r "$SRC/tree" "$SHARE/tree"
+		step "rm" rm -r "$MNT/tree" "$MNT/big.bin"
+		step "umount" umount "$MNT" || umount -l "$MNT"
+	fi
+	step "fast path served READ/WRITE (STATS)" fast_counts
+	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
+
+	here "kill -9 dittofsd: module survives" kill9_server
+	here "dittofsd restarts and claims the module" start_server &&
+		step "new connection after restart" smb_roundtrip again.bin \
+			--option='client signing=required'
+
+	if step "mount before rmmod" mount_seal; then
+		# flushed before rmmod: dirty pages on a mount whose server is
+		# gone would hang the guest's final sync
+		step "I/O on the mount" bash -c "cp '$SRC/mid.bin' '$MNT/mid.bin' && sync -f '$MNT/mid.bin'"
+		step "rmmod with a mounted client" rmmod dittofs
+		# cifs keeps reconnecting to the vanished server; detach it
+		timeout -k 2 10 umount -f -l "$MNT" >/dev/null 2>&1
+	fi
+fi
+stop_server
+[[ -e /sys/module/dittofs ]] && rmmod dittofs 2>/dev/null
+
+new=$(dmesg | tail -n +"$((dmesg_before + 1))")
+if grep -qE 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new"; then
+	log "FAIL: kernel log shows a problem"
+	grep -E -A15 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new" | sed 's/^/    | /'
+	n_fail=$((n_fail + 1))
+	failed+=("kernel log")
+else
+	log "PASS: no oops or warning in the kernel log"
+	n_pass=$((n_pass + 1))
+fi
+[[ -d ${VMTEST_RESULTS:-} ]] && cp "$SERVER_LOG" "$VMTEST_RESULTS/dittofsd-kernel.log"
+((n_fail == 0)) || log "failed: $(printf '[%s] ' "${failed[@]}")"
+echo "kernel: $n_pass passed, $n_fail failed"
+((n_fail == 0))
