@@ -168,8 +168,10 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		return dfs_smb1_negotiate(c, in, out);
 	if (out->cap < SMB2_HDR_SIZE + 9)
 		return -ENOSPC;
-	if (in->first)
+	if (in->first) {
 		c->compound_fid[0] = c->compound_fid[1] = ~0ull;
+		c->compound_create_err = 0;
+	}
 
 	r.srv = c->srv;
 	r.conn = c;
@@ -209,9 +211,13 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 	cmd = r.command < SMB2_NR_COMMANDS ? &commands[r.command] : NULL;
 	if (!cmd) {
 		status = STATUS_INVALID_PARAMETER;
-	} else if (in->related && is_error(in->prev_status)) {
-		/* a failed request fails the related ones after it (3.3.5.2.7.2) */
-		status = in->prev_status;
+	} else if (in->related && c->compound_create_err) {
+		/*
+		 * A failed CREATE fails the related requests after it, which
+		 * would otherwise act on its missing FileId; other failures do
+		 * not propagate (as Windows and Samba behave).
+		 */
+		status = c->compound_create_err;
 	} else if (!in->first && !in->related &&
 		   (r.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
 		status = STATUS_INVALID_PARAMETER;
@@ -228,6 +234,8 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		log_debug("%s: %s mid %llu -> 0x%08x", c->peer, cmd->name,
 			  (unsigned long long)r.message_id, status);
 	count_request(&r, status);
+	if (r.command == SMB2_CREATE && is_error(status))
+		c->compound_create_err = status;
 	finish(&r, status);
 	return 0;
 }

@@ -13,6 +13,7 @@
  * when the response is signed. Errors come back as netlink error messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -87,6 +88,58 @@ static int send_msg(struct dfs_kernel *k, struct nl_msg *msg)
 	return 0;
 }
 
+/*
+ * A PDU may be longer than one netlink attribute can be (16-bit length):
+ * it goes as consecutive DITTOFS_A_PDU chunks, joined in order by the
+ * receiver (common/uapi/dittofs_netlink.h).
+ */
+static int put_pdu(struct nl_msg *msg, const u8 *pdu, u32 len)
+{
+	u32 off = 0;
+
+	while (off < len) {
+		u32 n = len - off > DITTOFS_PDU_CHUNK ? DITTOFS_PDU_CHUNK : len - off;
+
+		if (nla_put(msg, DITTOFS_A_PDU, (int)n, pdu + off) < 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * Join the DITTOFS_A_PDU chunks of a message into c->in (unused by the
+ * connection in kernel mode). Returns the length, 0 if there is none or it
+ * is too long.
+ */
+static u32 join_pdu(struct dfs_conn *c, struct nlmsghdr *nlh)
+{
+	struct nlattr *a;
+	size_t len = 0;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		size_t n = (size_t)nla_len(a);
+
+		if (nla_type(a) != DITTOFS_A_PDU)
+			continue;
+		if (len + n > DFS_MAX_FRAME)
+			return 0;
+		if (len + n > c->in_cap) {
+			u8 *p = realloc(c->in, len + n);
+
+			if (!p)
+				return 0;
+			c->in = p;
+			c->in_cap = len + n;
+		}
+		memcpy(c->in + len, nla_data(a), n);
+		len += n;
+	}
+	return (u32)len;
+}
+
 /* ---- state the module's data plane needs ------------------------------- */
 
 static void push_session(struct dfs_kernel *k, struct dfs_session *s, u8 state)
@@ -143,6 +196,9 @@ static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 	u32 flags = 0;
 
 	if (o->is_dir || o->pending || o->fd < 0 || o->tree->ipc)
+		return;
+	/* an open without data access holds an O_PATH fd: nothing to read */
+	if (fcntl(o->fd, F_GETFL) & O_PATH)
 		return;
 	if (o->access & FILE_READ_DATA)
 		flags |= DITTOFS_FID_F_FAST_READ;
@@ -266,7 +322,10 @@ int dfs_kernel_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 	if (!msg)
 		return -ENOMEM;
 	nla_put_u64(msg, DITTOFS_A_CONN_ID, c->kernel_id);
-	nla_put(msg, DITTOFS_A_PDU, (int)len, pdu);
+	if (put_pdu(msg, pdu, len)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
 	nla_put_u32(msg, DITTOFS_A_RSP_FLAGS, flags);
 	if (s)
 		nla_put_u64(msg, DITTOFS_A_SESSION_ID, s->dp.id);
@@ -341,8 +400,8 @@ static void pdu_down(struct dfs_kernel *k, struct dfs_conn *c, u64 conn_id,
 		nla_put_u64(msg, DITTOFS_A_COOKIE, nla_get_u64(cookie));
 	if (out->no_response || !out->len)
 		flags |= DITTOFS_RSP_F_NO_RESPONSE;
-	else
-		nla_put(msg, DITTOFS_A_PDU, (int)out->len, out->buf);
+	else if (put_pdu(msg, out->buf, out->len))
+		flags |= DITTOFS_RSP_F_DROP;	/* cannot happen below DFS_MAX_FRAME */
 	if (out->sign_with) {
 		flags |= DITTOFS_RSP_F_SIGN;
 		nla_put_u64(msg, DITTOFS_A_SESSION_ID, out->sign_with->id);
@@ -355,12 +414,13 @@ static void pdu_down(struct dfs_kernel *k, struct dfs_conn *c, u64 conn_id,
 	send_msg(k, msg);
 }
 
-static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb)
+static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb, const u8 *pdu,
+		    u32 len)
 {
 	u32 flags = tb[DITTOFS_A_PDU_FLAGS] ? nla_get_u32(tb[DITTOFS_A_PDU_FLAGS]) : 0;
 
-	in->buf = nla_data(tb[DITTOFS_A_PDU]);
-	in->len = (u32)nla_len(tb[DITTOFS_A_PDU]);
+	in->buf = pdu;
+	in->len = len;
 	in->session_id = tb[DITTOFS_A_SESSION_ID] ? nla_get_u64(tb[DITTOFS_A_SESSION_ID]) : 0;
 	in->tree_id = tb[DITTOFS_A_TREE_ID] ? nla_get_u32(tb[DITTOFS_A_TREE_ID]) : 0;
 	in->prev_status = tb[DITTOFS_A_PREV_STATUS] ? nla_get_u32(tb[DITTOFS_A_PREV_STATUS]) : 0;
@@ -373,17 +433,18 @@ static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb)
 }
 
 /* One PDU up, one PDU down: the same handlers as user mode. */
-static void on_pdu_up(struct dfs_kernel *k, struct nlattr **tb)
+static void on_pdu_up(struct dfs_kernel *k, struct nlmsghdr *nlh,
+		      struct nlattr **tb)
 {
 	struct dfs_pdu_in in = { 0 };
 	struct dfs_pdu_out out = { 0 };
 	struct dfs_conn *c;
+	u32 len;
 	u64 id;
 	u16 cmd;
 	int ret;
 
-	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_PDU] ||
-	    nla_len(tb[DITTOFS_A_PDU]) < SMB2_HDR_SIZE) {
+	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_PDU]) {
 		log_err("kernel mode: PDU_UP without a connection or a PDU");
 		return;
 	}
@@ -393,7 +454,15 @@ static void on_pdu_up(struct dfs_kernel *k, struct nlattr **tb)
 		pdu_down(k, NULL, id, tb[DITTOFS_A_COOKIE], &out, true, false);
 		return;
 	}
-	fill_in(&in, tb);
+	len = join_pdu(c, nlh);
+	if (len < SMB2_HDR_SIZE) {
+		log_err("%s: PDU_UP with a PDU of %u bytes", c->peer, len);
+		out.buf = c->out;
+		pdu_down(k, c, id, tb[DITTOFS_A_COOKIE], &out, true, false);
+		c->expired = true;
+		return;
+	}
+	fill_in(&in, tb, c->in, len);
 	out.buf = c->out;
 	out.cap = c->out_cap;
 	cmd = dfs_get_le32(in.buf) == SMB1_PROTO_ID ? SMB2_NEGOTIATE :
@@ -434,7 +503,7 @@ static int on_message(struct nl_msg *msg, void *arg)
 	}
 	switch (gh->cmd) {
 	case DITTOFS_CMD_PDU_UP:
-		on_pdu_up(k, tb);
+		on_pdu_up(k, nlh, tb);
 		break;
 	case DITTOFS_CMD_CONN_CLOSE:
 		on_conn_close(k, tb);

@@ -196,6 +196,7 @@ struct dfs_conn {
 	u64 last_rx_ms;			/* monotonic, for the idle timeout */
 	bool expired;			/* a timeout ran out: the loop closes it */
 	u64 compound_fid[2];		/* FileId a related compound inherits */
+	u32 compound_create_err;	/* a CREATE of this compound failed with it */
 };
 
 /*

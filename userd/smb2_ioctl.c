@@ -15,11 +15,7 @@
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
 
-#ifndef STATUS_INVALID_VIEW_SIZE
-#define STATUS_INVALID_VIEW_SIZE 0xC000001Fu
-#endif
 #define FSCTL_SET_COMPRESSION_NONE 0
-#define FSCTL_GET_OBJECT_ID 0x0009009Cu
 
 #define IO_STRUCT_SIZE	57
 #define IO_FIXED	56
