@@ -23,8 +23,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wshadow -Wvla -I. -MMD -MP
-FUZZ_LIBS := -lssl -lcrypto -luring -llmdb
+	-Wshadow -Wvla -I. -MMD -MP $(NL_CFLAGS)
+FUZZ_LIBS := -lssl -lcrypto -luring -llmdb $(NL_LIBS)
 
 FUZZ_LIB_SRC := $(wildcard common/*.c) \
 	$(filter-out userd/main.c,$(wildcard userd/*.c userd/*/*.c))
