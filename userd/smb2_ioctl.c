@@ -80,6 +80,13 @@ static u32 validate_negotiate(struct dfs_req *r, const struct ioctl_req *q)
 	/* 3.1.1 has preauth integrity instead: a request here is an attack */
 	if (c->dialect == SMB2_DIALECT_311)
 		return vneg_fail(r, "sent on 3.1.1");
+	/*
+	 * 2.0.2 reached straight from an SMB1 NEGOTIATE: the client never told
+	 * us its capabilities, GUID or SMB2 dialects, so there is nothing to
+	 * validate against. Answer as a 2.0.2-only server does.
+	 */
+	if (c->dialect == SMB2_DIALECT_202 && !c->n_client_dialects)
+		return STATUS_FILE_CLOSED;
 	if (q->max_out < VNEG_RSP_SIZE)
 		return vneg_fail(r, "MaxOutputResponse too small");
 	if (q->in_len < VNEG_REQ_FIXED)

@@ -134,5 +134,15 @@ smbc_ok smbclient.allinfo-readme "allinfo README.txt" \
 smbc_expect smbclient.get-missing NT_STATUS_OBJECT_NAME_NOT_FOUND \
 	"get no-such-file $TEST_TMP/nothing"
 
+# A client that still opens with an SMB1 multi-protocol NEGOTIATE: answered
+# with the SMB2 wildcard (then a real SMB2 NEGOTIATE to 3.1.1), or straight
+# with 2.0.2 when that is all it offers.
+CLIENT_OPTS=(--option="client min protocol=NT1" --option="client max protocol=SMB3")
+smbc_ok smbclient.smb1-negotiate-to-smb3 "ls" out_has README.txt || true
+CLIENT_OPTS=(--option="client min protocol=NT1" --option="client max protocol=SMB2_02")
+smbc_ok smbclient.smb1-negotiate-to-2.0.2 "get README.txt $TEST_TMP/readme.smb1" \
+	cmp -s "$SHARE_DIR/README.txt" "$TEST_TMP/readme.smb1" || true
+CLIENT_OPTS=()
+
 stop_server
 finish
