@@ -40,7 +40,7 @@ DITTOFSCTL := $(BUILD)/dittofsctl
 # dittofs.ko is built when some kernel's headers are installed
 HAVE_KHEADERS := $(wildcard /lib/modules/*/build)
 
-.PHONY: all deps run check unit freestanding integration clean kmod vmtest
+.PHONY: all deps run check unit freestanding integration clean kmod vmtest torture-compare
 # keep the unit tests' objects: they are intermediate to make, not to us
 .SECONDARY:
 all: $(DITTOFSD) $(DITTOFSCTL) $(UNIT_BIN) $(if $(HAVE_KHEADERS),kmod)
@@ -93,6 +93,11 @@ unit: $(UNIT_BIN)
 
 integration: $(DITTOFSD) $(DITTOFSCTL)
 	@BUILD=$(BUILD) tests/integration/run.sh
+
+# smbtorture's SMB2 suites against dittofsd and then Samba's smbd, one
+# pass/total table (Documentation/conformance.md); needs root for smbd
+torture-compare: $(DITTOFSD) $(DITTOFSCTL)
+	@BUILD=$(BUILD) tests/integration/torture.sh both
 
 # qemu (TCG) boots the distribution kernel: dittofs.ko loads and unloads,
 # and the Linux cifs client runs against dittofsd (tests/vm/run.sh)

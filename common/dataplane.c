@@ -23,6 +23,7 @@ struct pending_rsp {
 /* Everything one request PDU needs while it is being processed. */
 struct pdu_walk {
 	u32 off;		/* request offset in the frame */
+	u32 frame_len;		/* length of the whole chain */
 	u32 len;		/* request length */
 	u64 sid;
 	u32 tid;
@@ -283,6 +284,7 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 	in.tree_id = w->tid;
 	in.related = related;
 	in.first = w->first;
+	in.last = w->off + w->len >= w->frame_len;
 	in.prev_status = w->prev_status;
 	in.encrypted = w->encrypted;
 	/* inside a transform header the AEAD already authenticated it */
@@ -356,6 +358,7 @@ static int smb1_negotiate(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 	in.buf = frame;
 	in.len = len;
 	in.first = true;
+	in.last = true;
 	o.buf = out + DFS_NB_HDR_SIZE;
 	o.cap = cap - DFS_NB_HDR_SIZE;
 	ret = c->ops->handle_pdu(c->ctl, &in, &o);
@@ -384,6 +387,7 @@ static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
 	int ret = 0;
 
 	w.first = true;
+	w.frame_len = len;
 	w.base = base;
 	w.cap = cap;
 	w.encrypted = encrypted;

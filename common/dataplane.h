@@ -46,6 +46,7 @@ struct dfs_pdu_in {
 	u32 tree_id;		/* likewise */
 	bool related;		/* SMB2_FLAGS_RELATED_OPERATIONS, not first */
 	bool first;		/* first PDU of its frame */
+	bool last;		/* last PDU of its frame */
 	u32 prev_status;	/* status of the previous PDU in this compound */
 	bool signed_ok;		/* carried a signature that verified */
 	bool encrypted;		/* arrived inside a transform header */

@@ -156,6 +156,8 @@ static struct sk_buff *dfs_build_pdu_up(struct dfs_conn *conn,
 		flags |= DITTOFS_PDU_F_SIGNED_OK;
 	if (in->encrypted)
 		flags |= DITTOFS_PDU_F_ENCRYPTED;
+	if (in->last)
+		flags |= DITTOFS_PDU_F_LAST;
 	if (nla_put_u64_64bit(msg, DITTOFS_A_CONN_ID, conn->id, DITTOFS_A_PAD) ||
 	    nla_put_u64_64bit(msg, DITTOFS_A_COOKIE, cookie, DITTOFS_A_PAD) ||
 	    nla_put_u32(msg, DITTOFS_A_PDU_FLAGS, flags) ||

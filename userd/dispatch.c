@@ -168,10 +168,14 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		return dfs_smb1_negotiate(c, in, out);
 	if (out->cap < SMB2_HDR_SIZE + 9)
 		return -ENOSPC;
-	if (in->first) {
+	/*
+	 * A related request inherits the open its predecessor used (set by
+	 * dfs_open_lookup and CREATE); an unrelated one starts afresh.
+	 */
+	if (!in->related)
 		c->compound_fid[0] = c->compound_fid[1] = ~0ull;
+	if (in->first)
 		c->compound_create_err = 0;
-	}
 
 	r.srv = c->srv;
 	r.conn = c;
@@ -222,7 +226,9 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 		   (r.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
 		status = STATUS_INVALID_PARAMETER;
 	} else if (in->first && (r.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
+		/* nothing to relate to: it and the related ones after it fail */
 		status = STATUS_INVALID_PARAMETER;
+		c->compound_create_err = status;
 	} else {
 		status = resolve_context(&r, cmd->needs);
 		if (status == STATUS_SUCCESS)

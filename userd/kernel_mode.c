@@ -428,6 +428,7 @@ static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb, const u8 *pdu,
 	in->first = flags & DITTOFS_PDU_F_FIRST;
 	in->signed_ok = flags & DITTOFS_PDU_F_SIGNED_OK;
 	in->encrypted = flags & DITTOFS_PDU_F_ENCRYPTED;
+	in->last = flags & DITTOFS_PDU_F_LAST;
 	if (tb[DITTOFS_A_PREAUTH] && nla_len(tb[DITTOFS_A_PREAUTH]) == DFS_PREAUTH_HASH_SIZE)
 		in->preauth = nla_data(tb[DITTOFS_A_PREAUTH]);
 }

@@ -74,7 +74,7 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 	struct dfs_open *o;
 	u32 slot;
 
-	/* all-ones in a related compound: the FileId the last CREATE made */
+	/* all-ones in a related compound: the open the previous request used */
 	if (pid == ~0ull && vid == ~0ull) {
 		if (!(r->flags & SMB2_FLAGS_RELATED_OPERATIONS) || !r->compound_fid)
 			return NULL;
@@ -90,6 +90,11 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 	/* an id is only good on the tree and session that opened it */
 	if (o->tree != r->tree || o->sess != r->sess)
 		return NULL;
+	/* related requests after this one act on the same open */
+	if (r->compound_fid) {
+		r->compound_fid[0] = o->persistent_id;
+		r->compound_fid[1] = o->volatile_id;
+	}
 	return o;
 }
 

@@ -17,6 +17,13 @@ u32 smb2_change_notify(struct dfs_req *r)
 
 	if (r->body_len < NOTIFY_REQ_SIZE || dfs_get_le16(r->body) != NOTIFY_REQ_SIZE)
 		return STATUS_INVALID_PARAMETER;
+	/*
+	 * Only the last request of a compound may go async; Windows fails a
+	 * CHANGE_NOTIFY elsewhere in a chain with STATUS_INTERNAL_ERROR and
+	 * answers the rest (MS-SMB2 3.3.4.4, note on compounded async requests).
+	 */
+	if (!r->in->last)
+		return STATUS_INTERNAL_ERROR;
 	o = dfs_open_lookup(r, r->body + 8);
 	if (!o)
 		return STATUS_FILE_CLOSED;

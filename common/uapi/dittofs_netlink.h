@@ -328,8 +328,11 @@ enum dittofs_pdu_flag {
 	DITTOFS_PDU_F_SIGNED_OK = 1U << 2,
 	/* arrived inside an SMB2_TRANSFORM_HEADER and authenticated */
 	DITTOFS_PDU_F_ENCRYPTED = 1U << 3,
+	/* the last PDU of its compound (an async request elsewhere fails) */
+	DITTOFS_PDU_F_LAST = 1U << 4,
 	__DITTOFS_PDU_F_ALL = DITTOFS_PDU_F_RELATED | DITTOFS_PDU_F_FIRST |
-			      DITTOFS_PDU_F_SIGNED_OK | DITTOFS_PDU_F_ENCRYPTED
+			      DITTOFS_PDU_F_SIGNED_OK | DITTOFS_PDU_F_ENCRYPTED |
+			      DITTOFS_PDU_F_LAST
 };
 
 enum dittofs_rsp_flag {

@@ -84,9 +84,10 @@ torture_block() {
 for t in $TORTURE_TESTS; do
 	out=$TEST_TMP/torture-$t.out
 	rc=0
-	timeout "$TORTURE_TIMEOUT" smbtorture "//127.0.0.1/$SMB_SHARE" \
+	# smbtorture leaves smbtortureXXXXXX dirs in its cwd: keep them in the temp dir
+	(cd "$TEST_TMP" && timeout "$TORTURE_TIMEOUT" smbtorture "//127.0.0.1/$SMB_SHARE" \
 		-s "$CLIENT_CONF" -p "$SMB_PORT" -U "$SMB_USER%$SMB_PASS" \
-		--fullname "${EXTRA_OPTS[@]}" "$t" >"$out" 2>&1 || rc=$?
+		--fullname "${EXTRA_OPTS[@]}" "$t") >"$out" 2>&1 || rc=$?
 	n=0
 	bad=0
 	while IFS=$'\t' read -r kind name reason; do
