@@ -55,23 +55,6 @@ struct command {
 
 /* ---- common helpers ----------------------------------------------------- */
 
-/* Option names match ignoring case, spaces and underscores (as config.c). */
-static bool loose_key_eq(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a == ' ' || *a == '\t' || *a == '_')
-			a++;
-		while (*b == ' ' || *b == '\t' || *b == '_')
-			b++;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return false;
-		if (!*a)
-			return true;
-		a++;
-		b++;
-	}
-}
-
 /*
  * Find "state directory" in [global] of a file the parser refused. This is
  * how the daemon commands still reach dittofsd while the file has an error
@@ -100,7 +83,7 @@ static bool scan_state_dir(const char *file, char *out, size_t outlen)
 		*eq = '\0';
 		for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
 			end[-1] = '\0';
-		if (!loose_key_eq(p, "state directory"))
+		if (!dfs_config_key_eq(p, "state directory"))
 			continue;
 		v = eq + 1 + strspn(eq + 1, " \t");
 		for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)

@@ -600,8 +600,7 @@ static const struct option_def options[] = {
 	{ "valid users",	 OPT_VALID_USERS,   SC_SHARE,  set_valid_users },
 };
 
-/* Option names match ignoring case, spaces and underscores. */
-static bool key_eq(const char *a, const char *b)
+bool dfs_config_key_eq(const char *a, const char *b)
 {
 	for (;;) {
 		while (*a == ' ' || *a == '\t' || *a == '_')
@@ -622,7 +621,7 @@ static const struct option_def *find_option(const char *key)
 	size_t i;
 
 	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		if (key_eq(key, options[i].name))
+		if (dfs_config_key_eq(key, options[i].name))
 			return &options[i];
 	return NULL;
 }

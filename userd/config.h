@@ -82,6 +82,9 @@ int dfs_config_load(const char *file, struct dfs_config **out, char *err,
 
 void dfs_config_free(struct dfs_config *cfg);
 
+/* Option names match ignoring case, spaces, tabs and underscores. */
+bool dfs_config_key_eq(const char *a, const char *b);
+
 /* Share by name, case-insensitive; NULL if none. */
 const struct dfs_share_cfg *dfs_config_share(const struct dfs_config *cfg,
 					     const char *name);

@@ -144,6 +144,18 @@ check() {
 	record "$name" "$rc" "$out"
 }
 
+# expect NAME OUTPUT CMD...: pass when CMD succeeds, else fail showing OUTPUT
+# (the client output the check was made on)
+expect() {
+	local name=$1 out=$2 rc=0
+	shift 2
+	"$@" >/dev/null 2>&1 || rc=$?
+	record "$name" "$rc" "$out"
+}
+
+# has ERE TEXT: TEXT has a line matching ERE
+has() { grep -qE -- "$1" <<<"$2"; }
+
 finish() {
 	server_cleanup
 	local name

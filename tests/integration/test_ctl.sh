@@ -29,19 +29,10 @@ fi
 # shellcheck disable=SC2119 # no extra [global] lines
 server_setup
 
-# has ERE TEXT / hasnt ERE TEXT
-has() { grep -qE -- "$1" <<<"$2"; }
+# hasnt ERE TEXT (has and expect come from lib.sh)
 hasnt() { ! grep -qE -- "$1" <<<"$2"; }
 # rc_has RC ERE TEXT: the last dittofsctl exited RC and said ERE
 rc_has() { [[ $CTL_RC == "$1" ]] && grep -qE -- "$2" <<<"$3"; }
-
-# expect NAME OUTPUT CMD...: pass when CMD succeeds, else fail showing OUTPUT
-expect() {
-	local name=$1 out=$2 rc=0
-	shift 2
-	"$@" >/dev/null 2>&1 || rc=$?
-	record "$name" "$rc" "$out"
-}
 
 # ctl ARGS...: run dittofsctl; its output (stdout and stderr) in CTL_OUT,
 # its exit status in CTL_RC

@@ -39,14 +39,6 @@ client() {
 	timeout 60 smbclient "//127.0.0.1/$share" -p "$SMB_PORT" -s "$CLIENT_CONF" \
 		"$@" -c "$cmd" 2>&1 || true
 }
-expect() {
-	local name=$1 out=$2 rc=0
-	shift 2
-	"$@" >/dev/null 2>&1 || rc=$?
-	record "$name" "$rc" "$out"
-}
-has() { grep -q -- "$1" <<<"$2"; }
-
 out=$(client public -N "ls")
 expect guest.anonymous-lists-guest-share "$out" has hello.txt "$out"
 out=$(client "$SMB_SHARE" -N "ls")

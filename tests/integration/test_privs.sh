@@ -16,17 +16,6 @@ fi
 
 server_setup
 
-# expect NAME OUTPUT CMD...: pass when CMD succeeds, else fail showing OUTPUT
-expect() {
-	local name=$1 out=$2 rc=0
-	shift 2
-	"$@" >/dev/null 2>&1 || rc=$?
-	record "$name" "$rc" "$out"
-}
-
-# has PATTERN TEXT
-has() { grep -q -- "$1" <<<"$2"; }
-
 # client USER PASS CMD: one smbclient command, output on stdout
 client() {
 	timeout 60 smbclient "//127.0.0.1/$SMB_SHARE" -p "$SMB_PORT" -s "$CLIENT_CONF" \
