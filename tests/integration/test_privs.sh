@@ -14,6 +14,7 @@ if [[ $SERVER_KIND != dittofs ]]; then
 	finish
 fi
 
+# shellcheck disable=SC2119 # no extra [global] lines
 server_setup
 
 # client USER PASS CMD: one smbclient command, output on stdout
