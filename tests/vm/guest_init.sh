@@ -34,7 +34,7 @@ ip link set lo up
 # the full log is saved at the end
 dmesg -n 1
 
-scripts= repo= build=
+scripts='' repo='' build=''
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vmtest.scripts=*) scripts=${arg#vmtest.scripts=} ;;

@@ -80,7 +80,7 @@ die() {
 }
 
 install_deps() {
-	local pkgs=() p
+	local pkgs=()
 	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86)
 	[[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx switch_root ||
 		pkgs+=(busybox-static)
