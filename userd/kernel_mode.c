@@ -204,6 +204,9 @@ static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 		flags |= DITTOFS_FID_F_FAST_READ;
 	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
 		flags |= DITTOFS_FID_F_FAST_WRITE;
+	/* READ/WRITE of a file with byte-range locks are checked up here */
+	if (dfs_lock_file_locked(k->srv, o))
+		flags = 0;
 	msg = new_msg(k, DITTOFS_CMD_FID_SET, 128);
 	if (!msg)
 		return;
@@ -295,6 +298,37 @@ void dfs_kernel_open_gone(struct dfs_open *o)
 	nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, o->volatile_id);
 	send_msg(k, msg);
 	o->in_kernel = false;
+}
+
+/*
+ * A file gets its first byte-range lock: its opens lose the fast path, so
+ * that every READ/WRITE comes up and is checked against the locks. Sent
+ * before the LOCK response, so the module applies it first.
+ */
+void dfs_kernel_file_locked(struct dfs_open *o)
+{
+	struct dfs_server *srv = o->sess->conn->srv;
+	struct dfs_kernel *k = srv->kernel;
+	u32 i;
+
+	if (!k)
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *x = srv->opens[i];
+		struct nl_msg *msg;
+
+		if (!x || !x->in_kernel || x->is_dir ||
+		    (x != o && (x->dev != o->dev || x->ino != o->ino)))
+			continue;
+		msg = new_msg(k, DITTOFS_CMD_FID_UPDATE, 64);
+		if (!msg)
+			continue;
+		nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
+		nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
+		nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
+		nla_put_u32(msg, DITTOFS_A_FID_FLAGS, 0);
+		send_msg(k, msg);
+	}
 }
 
 void dfs_kernel_conn_gone(struct dfs_conn *c)
@@ -530,6 +564,81 @@ static void on_readable(struct dfs_server *srv)
 
 	if (rc < 0 && rc != -NLE_AGAIN)
 		log_err("kernel mode: netlink receive: %s", nl_geterror(rc));
+}
+
+/* ---- module statistics ------------------------------------------------- */
+
+struct stats_reply {
+	struct dfs_kernel_stats *out;
+	bool got;
+};
+
+static int on_stats(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy sp[DITTOFS_STATS_A_MAX + 1] = {
+		[DITTOFS_STATS_A_CONNECTIONS] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_PDUS_UP] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_PDUS_FAST] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_BYTES_READ] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_BYTES_WRITTEN] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_SIGN_FAILURES] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_DECRYPT_FAILURES] = { .type = NLA_U64 },
+	};
+	struct stats_reply *sr = arg;
+	struct nlattr *tb[DITTOFS_A_MAX + 1], *st[DITTOFS_STATS_A_MAX + 1];
+	struct dfs_kernel_stats *o = sr->out;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, DITTOFS_A_MAX, NULL) < 0 ||
+	    !tb[DITTOFS_A_STATS] ||
+	    nla_parse_nested(st, DITTOFS_STATS_A_MAX, tb[DITTOFS_A_STATS], sp) < 0)
+		return NL_SKIP;
+#define GET(a) (st[a] ? nla_get_u64(st[a]) : 0)
+	o->connections = GET(DITTOFS_STATS_A_CONNECTIONS);
+	o->pdus_up = GET(DITTOFS_STATS_A_PDUS_UP);
+	o->pdus_fast = GET(DITTOFS_STATS_A_PDUS_FAST);
+	o->bytes_read = GET(DITTOFS_STATS_A_BYTES_READ);
+	o->bytes_written = GET(DITTOFS_STATS_A_BYTES_WRITTEN);
+	o->sign_failures = GET(DITTOFS_STATS_A_SIGN_FAILURES);
+	o->decrypt_failures = GET(DITTOFS_STATS_A_DECRYPT_FAILURES);
+#undef GET
+	sr->got = true;
+	return NL_OK;
+}
+
+/*
+ * The module's counters, on a socket of their own: the control socket is
+ * busy with PDUs the module sends whenever it likes, so a request and its
+ * reply there could interleave with them.
+ */
+int dfs_kernel_stats(struct dfs_server *srv, struct dfs_kernel_stats *out)
+{
+	struct stats_reply sr = { .out = out };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int fam, rc = -1;
+
+	if (!srv->kernel)
+		return -1;
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk))
+		goto out;
+	fam = genl_ctrl_resolve(sk, DITTOFS_GENL_NAME);
+	msg = fam < 0 ? NULL : nlmsg_alloc();
+	if (!msg)
+		goto out;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, NLM_F_REQUEST,
+			 DITTOFS_CMD_STATS, DITTOFS_GENL_VERSION)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_stats, &sr);
+	if (nl_send_auto(sk, msg) >= 0 && nl_recvmsgs_default(sk) >= 0 && sr.got)
+		rc = 0;
+	nlmsg_free(msg);
+out:
+	if (sk)
+		nl_socket_free(sk);
+	return rc;
 }
 
 /* ---- start and stop ------------------------------------------------------ */

@@ -23,4 +23,18 @@ void dfs_kernel_stop(struct dfs_server *srv);
 int dfs_kernel_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 			bool encrypt, const u8 *pdu, u32 len);
 
+/* dittofs.ko's counters since load (DITTOFS_CMD_STATS) */
+struct dfs_kernel_stats {
+	u64 connections;
+	u64 pdus_up;		/* handed to dittofsd */
+	u64 pdus_fast;		/* READ/WRITE served in the kernel */
+	u64 bytes_read;
+	u64 bytes_written;
+	u64 sign_failures;
+	u64 decrypt_failures;
+};
+
+/* 0, or -1 when not in kernel mode or the module did not answer. */
+int dfs_kernel_stats(struct dfs_server *srv, struct dfs_kernel_stats *out);
+
 #endif /* DITTOFSD_KERNEL_MODE_H */

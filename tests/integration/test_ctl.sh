@@ -192,7 +192,7 @@ expect "ctl.json-after-command" "$CTL_OUT" \
 	json_true 'any(f["path"] == "/README.txt" for f in d["files"])' "$CTL_OUT"
 ctl --json stats
 expect "ctl.json-stats-create" "$CTL_OUT" \
-	json_true '[c["requests"] for c in d["commands"] if c["command"] == "CREATE"][0] > 0 and d["fastpath"]["reads"] == 0' "$CTL_OUT"
+	json_true '[c["requests"] for c in d["commands"] if c["command"] == "CREATE"][0] > 0 and d["fastpath"]["pdus"] == 0' "$CTL_OUT"
 
 # --- errors -------------------------------------------------------------------
 
