@@ -14,6 +14,7 @@
 
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/notify_watch.h"
 #include "userd/vfs/vfs.h"
 
 #define OPEN_TABLE_MIN 64
@@ -174,6 +175,9 @@ static bool pass_delete_on(struct dfs_server *srv, struct dfs_open *o)
 			continue;
 		x->delete_on_close = true;
 		x->create_options &= ~FILE_DELETE_ON_CLOSE;
+		/* a watched directory is going: its CHANGE_NOTIFYs end now */
+		if (x->is_dir)
+			dfs_notify_delete_pending(x);
 		return true;
 	}
 	return false;
@@ -204,7 +208,10 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 	dfs_async_complete_open(o, STATUS_NOTIFY_CLEANUP);
 	/* and CREATEs waiting for this handle's oplock break may go on */
 	dfs_oplock_close(o);
+	/* its byte-range locks go, and requests blocked on them may go on */
+	dfs_lock_close(srv, o);
 	dfs_kernel_open_gone(o);
+	dfs_notify_open_gone(o);
 	if (o->dir)
 		smb2_dir_free(o->dir);
 	o->dir = NULL;

@@ -22,6 +22,7 @@ struct dfs_userdb;
 struct dfs_auth_cfg;
 struct dfs_ctl;
 struct dfs_kernel;
+struct dfs_notify;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -58,6 +59,8 @@ struct dfs_server {
 	/* a descriptor the loop polls for the mode's own events (netlink) */
 	int event_fd;
 	void (*on_event)(struct dfs_server *srv);
+	/* CHANGE_NOTIFY's inotify instance and watches (notify_watch.c) */
+	struct dfs_notify *notify;
 };
 
 enum dfs_session_state {
@@ -156,6 +159,8 @@ struct dfs_open {
 	bool pending;			/* its CREATE waits for an oplock break */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u64 position;			/* FilePositionInformation */
+	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
+	u32 nlocks, locks_cap;
 };
 
 struct dfs_conn {
@@ -251,6 +256,35 @@ u32 smb2_query_info(struct dfs_req *r);		/* smb2_info.c */
 u32 smb2_set_info(struct dfs_req *r);		/* smb2_info.c */
 u32 smb2_change_notify(struct dfs_req *r);	/* smb2_notify.c */
 u32 smb2_oplock_break(struct dfs_req *r);	/* smb2_oplock.c */
+u32 smb2_lock(struct dfs_req *r);		/* smb2_lock.c */
+
+/*
+ * Byte-range locks (smb2_lock.c, MS-FSA 2.1.5.7). They belong to one open
+ * and apply to every open of the same file (dev/ino). The range logic is
+ * pure so that tests/unit/test_lock.c can exercise it.
+ */
+struct dfs_lock {
+	u64 off;
+	u64 len;
+	bool excl;
+};
+/* Does [off, off + len) stay within 2^64? (else STATUS_INVALID_LOCK_RANGE) */
+bool dfs_lock_range_ok(u64 off, u64 len);
+/* Do two lock ranges overlap? Zero-length ranges have their own rule. */
+bool dfs_lock_overlap(u64 off1, u64 len1, u64 off2, u64 len2);
+/* Does a new lock request conflict with a held lock (same_open: ours)? */
+bool dfs_lock_conflicts(const struct dfs_lock *held, bool same_open, u64 off,
+			u64 len, bool excl);
+/* Does a READ (write false) or WRITE of [off, off + len) conflict with held? */
+bool dfs_lock_io_conflicts(const struct dfs_lock *held, bool same_open, u64 off,
+			   u64 len, bool write);
+/* STATUS_FILE_LOCK_CONFLICT if I/O on o over that range hits a lock, else 0. */
+u32 dfs_lock_check_io(struct dfs_server *srv, const struct dfs_open *o,
+		      u64 off, u64 len, bool write);
+/* Does any open of o's file hold byte-range locks? */
+bool dfs_lock_file_locked(struct dfs_server *srv, const struct dfs_open *o);
+/* An open is closing: drop its locks and let blocked requests retry. */
+void dfs_lock_close(struct dfs_server *srv, struct dfs_open *o);
 
 /*
  * Oplocks (smb2_oplock.c). Called by CREATE once o is open: decides the
@@ -322,6 +356,8 @@ int dfs_conn_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 void dfs_kernel_session_gone(struct dfs_session *s);
 void dfs_kernel_tree_gone(struct dfs_tree *t);
 void dfs_kernel_open_gone(struct dfs_open *o);
+/* The first byte-range lock on o's file: revoke its opens' fast path. */
+void dfs_kernel_file_locked(struct dfs_open *o);
 /* A connection the daemon ends (timeouts, session kill). */
 void dfs_kernel_conn_gone(struct dfs_conn *c);
 

@@ -105,6 +105,9 @@ u32 smb2_read(struct dfs_req *r)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
+	st = dfs_lock_check_io(r->srv, o, off, len, false);
+	if (st)
+		return st;
 	vfs_become(r->sess);
 	st = read_locked(r, o, len, off, min);
 	vfs_unbecome();
@@ -147,6 +150,9 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 	}
 	if (check_io(r, len, off))
 		return STATUS_INVALID_PARAMETER;
+	status = dfs_lock_check_io(r->srv, o, off, len, true);
+	if (status)
+		return status;
 	status = write_all(o->fd, data, len, off, &done);
 	if (status)
 		return status;
