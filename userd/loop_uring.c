@@ -25,6 +25,7 @@
 #include "userd/ctl.h"
 #include "userd/loop.h"
 #include "userd/log.h"
+#include "userd/notify_watch.h"
 
 /*
  * user_data: the object (a dfs_conn or a dfs_ctl_client, both malloc'd and
@@ -38,6 +39,7 @@ enum {
 	OP_CTL_ACCEPT = 4,		/* dittofsctl's unix socket (ctl.c) */
 	OP_CTL_RECV = 5,
 	OP_EVENT = 6,			/* srv->event_fd readable (kernel mode) */
+	OP_NOTIFY = 7,			/* inotify fd readable (notify_watch.c) */
 	OP_MASK = 7,
 };
 
@@ -56,6 +58,7 @@ struct loop {
 	int cfd;			/* control socket, -1 if none */
 	struct dfs_ctl_client *ctl_clients;
 	unsigned nctl;
+	int nfd;			/* CHANGE_NOTIFY's inotify fd, -1 if none */
 };
 
 static void on_signal(int sig)
@@ -137,6 +140,14 @@ static void arm_event(struct loop *l)
 
 	io_uring_prep_poll_add(sqe, l->srv->event_fd, POLLIN);
 	io_uring_sqe_set_data64(sqe, OP_EVENT);
+}
+
+static void arm_notify(struct loop *l)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	io_uring_prep_poll_add(sqe, l->nfd, POLLIN);
+	io_uring_sqe_set_data64(sqe, OP_NOTIFY);
 }
 
 static void arm_timer(struct loop *l)
@@ -499,6 +510,10 @@ static void dispatch_cqe(struct loop *l, struct io_uring_cqe *cqe)
 		l->srv->on_event(l->srv);
 		arm_event(l);
 		break;
+	case OP_NOTIFY:
+		dfs_notify_on_event(l->srv);
+		arm_notify(l);
+		break;
 	case OP_RECV:
 		on_recv(l, c, cqe->res);
 		break;
@@ -541,6 +556,9 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 		arm_accept(&l);
 	if (srv->on_event && srv->event_fd >= 0)
 		arm_event(&l);
+	l.nfd = dfs_notify_init(srv);
+	if (l.nfd >= 0)
+		arm_notify(&l);
 	arm_timer(&l);
 	if (l.cfd >= 0)
 		arm_ctl_accept(&l);
@@ -565,6 +583,7 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 	while (srv->conns)
 		dfs_conn_free(srv->conns);
 	io_uring_queue_exit(&l.ring);
+	dfs_notify_exit(srv);
 	/* their recvs ended with the ring */
 	while (l.ctl_clients)
 		ctl_client_free(&l, l.ctl_clients);

@@ -87,7 +87,7 @@ mkdir -p "$TORTURE_OUT"
 # Built-in limits for suites where dittofsd (or Samba here) leaves a request
 # unanswered and smbtorture waits until it is killed: a hang costs the whole
 # limit, so these are a few times what a passing server needs.
-declare -A SUITE_LIMIT=([smb2.compound]=60 [smb2.notify]=60)
+declare -A SUITE_LIMIT=([smb2.compound]=60 [smb2.notify]=200)
 
 # suite_timeout SUITE: the smbtorture time limit for SUITE, in seconds.
 suite_timeout() {
