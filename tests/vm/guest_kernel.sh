@@ -142,6 +142,11 @@ module_live() { grep -qx live /sys/module/dittofs/initstate; }
 fast_counts() {
 	local out
 	out=$("$DITTOFSCTL" -c "$T/dittofs.conf" stats 2>&1) && echo "$out"
+	# dittofsctl reports the module's share too (the daemon asks it for STATS)
+	grep -q "kernel mode: READ/WRITE on registered opens served by dittofs.ko" <<<"$out" ||
+		{ echo "dittofsctl stats does not show the kernel fast path"; return 1; }
+	grep -Eq "Fast path PDUs: +[1-9]" <<<"$out" ||
+		{ echo "dittofsctl stats shows no fast-path PDUs"; return 1; }
 	python3 - <<-'EOF'
 		import os, struct, sys
 		sys.path.insert(0, os.environ["VMTEST_REPO"] + "/tests/vm")
