@@ -7,7 +7,8 @@
  * Vectors (hex): SHA-512 of "abc" (FIPS 180-2), AES-CMAC (RFC 4493 section
  * 4), HMAC-SHA256 (RFC 4231 test case 2), an SMB 3.1.1 signed SESSION_SETUP
  * response and SMB 3.1.1 AES-128-GCM and AES-128-CCM encrypted WRITE
- * responses (Microsoft Open Specifications blog; /work/shared/vectors).
+ * responses (Microsoft Open Specifications blog; shared/vectors/ beside
+ * the checkout).
  * AES-GMAC has no published SMB vector: the signing PDU above signed with
  * AES-GMAC under the same key was computed independently with OpenSSL's
  * AES-128-GCM (empty plaintext, the PDU as AAD; host-side, not published).

@@ -6,7 +6,7 @@
  * computation, as no GMAC vector is published) and the four AEAD ciphers
  * on real SMB2 TRANSFORM_HEADER messages.
  *
- * The values below are copied from /work/shared/vectors/ (each block names
+ * The values below are copied from shared/vectors/ beside the checkout (each block names
  * its file and section). Key naming: the blogs' "EncryptionKey" is the
  * client's, i.e. client->server, which the server decrypts with.
  */

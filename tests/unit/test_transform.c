@@ -44,7 +44,7 @@ struct xform_vec {
 };
 
 /*
- * Published messages, copied from /work/shared/vectors/ (file and
+ * Published messages, copied from shared/vectors/ beside the checkout (file and
  * section named above each). The blogs' EncryptionKey is the client's
  * (client -> server), used for the requests; responses use the other.
  */
