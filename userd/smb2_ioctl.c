@@ -249,7 +249,7 @@ static u32 copychunk_run(struct dfs_req *r, const struct ioctl_req *q,
 			 struct dfs_open *src, struct dfs_open *dst, u32 count)
 {
 	const u8 *c;
-	u32 i, total = 0;
+	u32 i, st, total = 0;
 	long n;
 
 	for (i = 0; i < count; i++) {
@@ -261,6 +261,14 @@ static u32 copychunk_run(struct dfs_req *r, const struct ioctl_req *q,
 		if (dfs_get_le64(c) > (u64)INT64_MAX ||
 		    dfs_get_le64(c + 8) > (u64)INT64_MAX)
 			return STATUS_INVALID_PARAMETER;
+		/* a chunk is a READ of the source and a WRITE of the target */
+		st = dfs_lock_check_io(r->srv, src, dfs_get_le64(c),
+				       dfs_get_le32(c + 16), false);
+		if (!st)
+			st = dfs_lock_check_io(r->srv, dst, dfs_get_le64(c + 8),
+					       dfs_get_le32(c + 16), true);
+		if (st)
+			return copychunk_rsp(r, q, i, 0, total, st);
 		n = copy_chunk(src->fd, dfs_get_le64(c), dst->fd,
 			       dfs_get_le64(c + 8), dfs_get_le32(c + 16));
 		if (n < 0)
@@ -410,6 +418,9 @@ static u32 zero_data(struct dfs_req *r, const struct ioctl_req *q,
 		return STATUS_ACCESS_DENIED;
 	if (o->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	/* zeroing is a WRITE of the range: byte-range locks apply */
+	if (beyond > off && dfs_lock_check_io(r->srv, o, off, beyond - off, true))
+		return STATUS_FILE_LOCK_CONFLICT;
 	if (vfs_fstat(o->fd, &st) < 0)
 		return vfs_errno_status(errno);
 	if (beyond > st.size)
