@@ -91,16 +91,27 @@ static u16 pick_pref(const u16 *prefs, int nprefs, const u8 *d, u16 count)
 	return 0xffff;
 }
 
+/* A context holding a count and that many elem-byte entries: well formed? */
+static u32 parse_counted(const u8 *d, u16 len, u16 elem)
+{
+	u16 count;
+
+	if (len < 2)
+		return STATUS_INVALID_PARAMETER;
+	count = dfs_get_le16(d);
+	if (count == 0 || 2u + (u32)elem * count > len)
+		return STATUS_INVALID_PARAMETER;
+	return STATUS_SUCCESS;
+}
+
 static u32 parse_signing(const struct dfs_config *cfg, const u8 *d, u16 len,
 			 struct neg_ctx *nc)
 {
 	u16 count, alg;
 
-	if (len < 2)
+	if (parse_counted(d, len, 2))
 		return STATUS_INVALID_PARAMETER;
 	count = dfs_get_le16(d);
-	if (count == 0 || 2u + 2u * count > len)
-		return STATUS_INVALID_PARAMETER;
 	nc->signing = true;
 	alg = pick_pref(cfg->sign_algs, cfg->n_sign_algs, d + 2, count);
 	/* no overlap: AES-CMAC, the 3.x default (3.3.5.4) */
@@ -113,29 +124,14 @@ static u32 parse_encryption(const struct dfs_config *cfg, const u8 *d, u16 len,
 {
 	u16 count, cipher;
 
-	if (len < 2)
+	if (parse_counted(d, len, 2))
 		return STATUS_INVALID_PARAMETER;
 	count = dfs_get_le16(d);
-	if (count == 0 || 2u + 2u * count > len)
-		return STATUS_INVALID_PARAMETER;
 	nc->encryption = true;
 	if (cfg->smb_encrypt == DFS_ENCRYPT_OFF)
 		return STATUS_SUCCESS;
 	cipher = pick_pref(cfg->ciphers, cfg->n_ciphers, d + 2, count);
 	nc->cipher = cipher == 0xffff ? 0 : cipher;
-	return STATUS_SUCCESS;
-}
-
-/* Counted arrays we must at least find well-formed even though we don't act on them yet */
-static u32 parse_counted(const u8 *d, u16 len, u16 elem)
-{
-	u16 count;
-
-	if (len < 2)
-		return STATUS_INVALID_PARAMETER;
-	count = dfs_get_le16(d);
-	if (count == 0 || 2u + (u32)elem * count > len)
-		return STATUS_INVALID_PARAMETER;
 	return STATUS_SUCCESS;
 }
 
