@@ -132,6 +132,7 @@ static u32 mode_info(const struct dfs_open *o)
 static long q_all(struct qi *q)
 {
 	u8 *p = q->buf;
+	char name[VFS_PATH_MAX + VFS_STREAM_NAME_BYTES];
 	long n;
 
 	q->variable = true;
@@ -144,7 +145,8 @@ static long q_all(struct qi *q)
 	dfs_put_le64(p + 80, q->o->position);
 	dfs_put_le32(p + 88, mode_info(q->o));
 	dfs_put_le32(p + 92, 0);		/* AlignmentRequirement */
-	n = put_path_name(p + 100, q->cap - 100, q->o->path);
+	n = put_path_name(p + 100, q->cap - 100,
+			  dfs_open_name(q->o, name, sizeof(name)));
 	if (n < 0)
 		return -1;
 	dfs_put_le32(p + 96, (u32)n);
@@ -157,11 +159,13 @@ static long q_all(struct qi *q)
  */
 static long q_name(struct qi *q, bool normalized)
 {
+	char name[VFS_PATH_MAX + VFS_STREAM_NAME_BYTES];
 	long n;
 
 	q->variable = true;
 	q->fixed = 8;
-	n = put_path_name(q->buf + 4, q->cap - 4, q->o->path);
+	n = put_path_name(q->buf + 4, q->cap - 4,
+			  dfs_open_name(q->o, name, sizeof(name)));
 	if (n < 0)
 		return -1;
 	if (normalized) {

@@ -300,6 +300,14 @@ void dfs_stream_undo(struct dfs_req *r, struct dfs_stream_create *c)
 
 /* --- I/O and sizes ------------------------------------------------------ */
 
+const char *dfs_open_name(const struct dfs_open *o, char *buf, size_t cap)
+{
+	if (!o->stream)
+		return o->path;
+	snprintf(buf, cap, "%s:%s", o->path, o->stream);
+	return buf;
+}
+
 int dfs_open_fstat(const struct dfs_open *o, struct vfs_stat *st)
 {
 	if (vfs_fstat(o->fd, st) < 0)
@@ -345,6 +353,49 @@ u32 dfs_stream_set_size(struct dfs_server *srv, struct dfs_open *o, u64 v,
 	if (ret == -EFBIG)
 		return STATUS_DISK_FULL;
 	return ret < 0 ? stream_errno_status(-ret) : STATUS_SUCCESS;
+}
+
+/* Read from either kind of open: bytes or -errno */
+static ssize_t open_pread(struct dfs_open *o, void *buf, size_t len, u64 off)
+{
+	ssize_t n;
+
+	if (o->stream)
+		return vfs_stream_pread(o->fd, o->stream, buf, len, off);
+	n = pread(o->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t open_pwrite(struct dfs_server *srv, struct dfs_open *o,
+			   const void *buf, size_t len, u64 off)
+{
+	ssize_t n;
+
+	if (o->stream)
+		return vfs_stream_pwrite(o->fd, o->stream, buf, len, off,
+					 max_size(srv));
+	n = pwrite(o->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+long dfs_stream_copy(struct dfs_server *srv, struct dfs_open *src, u64 soff,
+		     struct dfs_open *dst, u64 doff, u32 len)
+{
+	u8 *buf = malloc(len ? len : 1);
+	ssize_t got, put = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	/* through a buffer: overlapping ranges of one stream come out right */
+	got = open_pread(src, buf, len, soff);
+	if (got > 0)
+		put = open_pwrite(srv, dst, buf, (size_t)got, doff);
+	free(buf);
+	if (got < 0)
+		return got;
+	if (put < 0)
+		return put;
+	return put < got ? -ENOSPC : (long)put;
 }
 
 /* --- FileStreamInformation ---------------------------------------------- */

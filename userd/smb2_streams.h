@@ -47,6 +47,9 @@ u32 dfs_stream_open(struct dfs_req *r, struct dfs_stream_create *c);
 /* Undo what a successful dfs_stream_open made, when the CREATE fails later. */
 void dfs_stream_undo(struct dfs_req *r, struct dfs_stream_create *c);
 
+/* The name an open reports: "dir/file", or "dir/file:stream" */
+const char *dfs_open_name(const struct dfs_open *o, char *buf, size_t cap);
+
 /* fstat of an open; a stream open reports its stream's sizes. */
 int dfs_open_fstat(const struct dfs_open *o, struct vfs_stat *st);
 
@@ -58,6 +61,13 @@ u32 dfs_stream_write(struct dfs_server *srv, struct dfs_open *o,
 /* SET_INFO EndOfFile (alloc false) / Allocation (true) on a stream open */
 u32 dfs_stream_set_size(struct dfs_server *srv, struct dfs_open *o, u64 v,
 			bool alloc);
+
+/*
+ * FSCTL_SRV_COPYCHUNK of len bytes where the source or the target is a
+ * stream: bytes copied (short at the source's end) or -errno.
+ */
+long dfs_stream_copy(struct dfs_server *srv, struct dfs_open *src, u64 soff,
+		     struct dfs_open *dst, u64 doff, u32 len);
 
 /*
  * FileStreamInformation of the file behind fd (st: its stat): "::$DATA"
