@@ -6,11 +6,11 @@
 # test_streams.sh - named streams ("file:stream") through Samba's smbclient:
 # put a random file into a stream of an existing file and get it back with
 # equal checksums, see the stream (and its size) in allinfo and the bytes in
-# the base file's xattrs on disk, leave the base's own data alone, and refuse
-# what the file system cannot hold. A second stream as big
-# as the file system allows (1 MiB where xattr values may be large, as on
-# tmpfs or XFS; ~3 KiB on ext4, whose xattrs share one block per inode)
-# checks the chunked storage where it is available.
+# the base file's xattrs on disk, leave the base's own data alone, refuse
+# what the file system cannot hold, and see the streams go with their file.
+# Where xattr values may be large (tmpfs, XFS: run with TMPDIR=/dev/shm) a
+# 1 MiB stream goes through the chunked storage; on ext4, whose xattrs share
+# one block per inode, a 64 KiB stream must fail with NT_STATUS_DISK_FULL.
 #
 # Environment: everything lib.sh reads (BUILD, SERVER_KIND, KEEP_TMP).
 set -euo pipefail
