@@ -32,6 +32,12 @@
 
 static u32 chunk_size = VFS_STREAM_CHUNK;
 
+/* Chunk numbers are u32: a size needing more is too big for any limit */
+static bool too_big(u64 end)
+{
+	return end / chunk_size >= 0xFFFFFFFFull;
+}
+
 void vfs_stream_set_chunk(u32 chunk)
 {
 	chunk_size = chunk ? chunk : VFS_STREAM_CHUNK;
@@ -417,7 +423,7 @@ ssize_t vfs_stream_pwrite(int fd, const char *name, const void *buf,
 
 	if (ret < 0)
 		return ret;
-	if (off > max || len > max - off)
+	if (off > max || len > max - off || too_big(off + len))
 		return -EFBIG;
 	if (len == 0)
 		return 0;
@@ -469,7 +475,7 @@ int vfs_stream_truncate(int fd, const char *name, u64 size, u64 max)
 
 	if (ret < 0)
 		return ret;
-	if (size > max)
+	if (size > max || too_big(size))
 		return -EFBIG;
 	if (size < h.size) {
 		/* the cut chunk keeps only its head: growing again reads zeros */
