@@ -302,9 +302,14 @@ void dfs_stream_undo(struct dfs_req *r, struct dfs_stream_create *c)
 
 const char *dfs_open_name(const struct dfs_open *o, char *buf, size_t cap)
 {
+	char stored[VFS_STREAM_NAME_BYTES];
+
 	if (!o->stream)
 		return o->path;
-	snprintf(buf, cap, "%s:%s", o->path, o->stream);
+	/* the spelling the stream was created with, as NTFS keeps it */
+	if (vfs_stream_stored_name(o->fd, o->stream, stored, sizeof(stored)) < 0)
+		snprintf(stored, sizeof(stored), "%s", o->stream);
+	snprintf(buf, cap, "%s:%s", o->path, stored);
 	return buf;
 }
 

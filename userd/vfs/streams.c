@@ -312,6 +312,19 @@ static int hdr_write(int fd, const char *name, u64 size, int flags)
 
 /* --- data --------------------------------------------------------------- */
 
+int vfs_stream_stored_name(int fd, const char *name, char *out, size_t cap)
+{
+	struct hdr h;
+	int ret = hdr_read(fd, name, &h);
+
+	if (ret < 0)
+		return ret;
+	if (strlen(h.name) >= cap)
+		return -ENAMETOOLONG;
+	strcpy(out, h.name);
+	return 0;
+}
+
 int vfs_stream_size(int fd, const char *name, u64 *size)
 {
 	struct hdr h;

@@ -77,6 +77,8 @@ bool vfs_stream_name_eq(const char *a, const char *b);
  * (ext4 keeps all xattrs of an inode in one block) -ENOSPC.
  */
 
+/* The name a stream was created with (any spelling finds it), into out. */
+int vfs_stream_stored_name(int fd, const char *name, char *out, size_t cap);
 /* Size of a stream; -ENOENT if it does not exist. */
 int vfs_stream_size(int fd, const char *name, u64 *size);
 /* Create an empty stream; -EEXIST if it exists. */
