@@ -183,7 +183,8 @@ static bool stream_key(const char *name, u32 n, char *key)
 	if (!fold_name(name, folded, sizeof(folded)))
 		return false;
 	if (strlen(folded) <= KEY_NAME_MAX) {
-		snprintf(key, KEY_MAX, STREAM_PREFIX "%s.%u", folded, n);
+		snprintf(key, KEY_MAX, STREAM_PREFIX "%.*s.%u",
+			 (int)KEY_NAME_MAX, folded, n);
 		return true;
 	}
 	for (c = folded; *c; c++)
