@@ -99,6 +99,13 @@ smbc_ok streams.put-new-base "put $SMALL newbase.txt:s" \
 record streams.new-base-empty "$([[ -f $SHARE_DIR/newbase.txt && ! -s $SHARE_DIR/newbase.txt ]] && echo 0 || echo 1)" \
 	"newbase.txt should exist, empty"
 
+# a directory has named streams too (and no unnamed data stream)
+smbc_ok streams.dir-put "mkdir sdir; put $SMALL sdir:ds" xattr_there sdir ds || true
+smbc_ok streams.dir-get "get sdir:ds $TEST_TMP/back4.bin" \
+	same "$SMALL" "$TEST_TMP/back4.bin" || true
+record streams.dir-still-dir "$([[ -d $SHARE_DIR/sdir ]] && echo 0 || echo 1)" \
+	"sdir is no longer a directory"
+
 # names the parser refuses
 smbc "get base.txt:bad\$type:\$FOO $TEST_TMP/x"
 record streams.bad-type "$(out_has NT_STATUS_OBJECT_NAME_INVALID && echo 0 || echo 1)" "$SMBC_OUT"
