@@ -101,18 +101,27 @@ static int drop(struct dfs_dp_conn *c, const char *why)
 	return -EPROTO;
 }
 
-/* Pad the pending response to 8 bytes (if another follows), then sign it. */
+/*
+ * Pad the pending response to 8 bytes (if another follows, or it ends a
+ * compound: Windows and smbd pad the last response of a chain too, and
+ * clients check it), then sign it.
+ */
 static int flush_pending(struct dfs_dp_conn *c, struct pdu_walk *w, bool more)
 {
 	struct pending_rsp *p = &w->pending;
 	u32 padded = p->len;
+	u32 at;
 
 	if (!p->buf)
 		return 0;
-	if (more) {
+	at = (u32)(p->buf - w->base);
+	if (more || (!w->first && DFS_ALIGN8(p->len) <= w->cap - at)) {
 		padded = DFS_ALIGN8(p->len);
 		memset(p->buf + p->len, 0, padded - p->len);
-		dfs_put_le32(p->buf + SMB2_HDR_NEXT_COMMAND, padded);
+		if (more)
+			dfs_put_le32(p->buf + SMB2_HDR_NEXT_COMMAND, padded);
+		else
+			w->rsp_off = at + padded;
 	}
 	if (p->sign && dfs_sign_pdu(c->crypto, &p->sign->sign, p->buf, padded))
 		return -EINVAL;

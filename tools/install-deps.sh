@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential clang pkg-config
 	libssl-dev libkrb5-dev libnl-genl-3-dev liburing-dev liblmdb-dev check
-	smbclient samba samba-testsuite cifs-utils python3-impacket tshark
+	smbclient samba samba-testsuite samba-vfs-modules cifs-utils python3-impacket tshark
 	libclang-rt-14-dev
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
 )

@@ -45,6 +45,7 @@ enum opt_id {
 	OPT_UNAUTH_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_SIGN_ALGS,
+	OPT_MAX_STREAM,
 	OPT_PATH,
 	OPT_COMMENT,
 	OPT_READ_ONLY,
@@ -405,6 +406,29 @@ static int set_max_conn(struct parser *p, const char *name, const char *val)
 	return 0;
 }
 
+/* Bytes a named stream may hold: 1 to 1 GiB, with a K/M/G suffix. */
+static int set_max_stream(struct parser *p, const char *name, const char *val)
+{
+	char num[32];
+	size_t len = strlen(val);
+	unsigned long v, mult = 1;
+
+	if (len && len < sizeof(num) && strchr("kKmMgG", val[len - 1])) {
+		mult = strchr("kK", val[len - 1]) ? 1ul << 10 :
+		       strchr("mM", val[len - 1]) ? 1ul << 20 : 1ul << 30;
+		len--;
+	}
+	if (len >= sizeof(num))
+		return perr(p, "'%s': '%s' is too long", name, val);
+	memcpy(num, val, len);
+	num[len] = '\0';
+	if (parse_uint(num, 1, (1ul << 30) / mult, &v))
+		return perr(p, "'%s' must be a size from 1 to 1G (bytes, or with K, M or G), not '%s'",
+			    name, val);
+	p->cfg->max_stream_size = (uint64_t)v * mult;
+	return 0;
+}
+
 /* ---- share options ------------------------------------------------------ */
 
 /* Seconds, 0 (off) to one day. */
@@ -588,6 +612,7 @@ static const struct option_def options[] = {
 	{ "unauthenticated timeout", OPT_UNAUTH_TIMEOUT, SC_GLOBAL, set_unauth_timeout },
 	{ "idle timeout",	 OPT_IDLE_TIMEOUT,  SC_GLOBAL, set_idle_timeout },
 	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
+	{ "max stream size",	 OPT_MAX_STREAM,    SC_GLOBAL, set_max_stream },
 	{ "path",		 OPT_PATH,	    SC_SHARE,  set_path },
 	{ "comment",		 OPT_COMMENT,	    SC_SHARE,  set_comment },
 	{ "read only",		 OPT_READ_ONLY,	    SC_BOTH,   set_read_only },
@@ -676,6 +701,7 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	cfg->max_connections = 1024;
 	cfg->unauth_timeout = 60;
 	cfg->idle_timeout = 0;
+	cfg->max_stream_size = 8u << 20;	/* VFS_STREAM_MAX_DEFAULT */
 	/* the order the issue and Windows use: fast GCM first, 256-bit last */
 	cfg->ciphers[0] = 2;	/* AES-128-GCM */
 	cfg->ciphers[1] = 1;	/* AES-128-CCM */

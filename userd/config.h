@@ -60,6 +60,7 @@ struct dfs_config {
 	unsigned max_connections;	/* default 1024 */
 	unsigned unauth_timeout;	/* s without a valid session; 0 = off, default 60 */
 	unsigned idle_timeout;		/* s without a request; 0 = off (default) */
+	uint64_t max_stream_size;	/* bytes per named stream, default 8 MiB */
 	/* "server smb3 encryption algorithms": cipher ids, preference order */
 	uint16_t ciphers[4];
 	int n_ciphers;

@@ -195,7 +195,7 @@ static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 	struct nl_msg *msg;
 	u32 flags = 0;
 
-	if (o->is_dir || o->pending || o->fd < 0 || o->tree->ipc)
+	if (o->is_dir || o->pending || o->fd < 0 || o->tree->ipc || o->stream)
 		return;
 	/* an open without data access holds an O_PATH fd: nothing to read */
 	if (fcntl(o->fd, F_GETFL) & O_PATH)

@@ -15,6 +15,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/notify_watch.h"
+#include "userd/smb2_streams.h"
 #include "userd/vfs/vfs.h"
 
 #define OPEN_TABLE_MIN 64
@@ -99,10 +100,19 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 	return o;
 }
 
-/* Same file as o? Compared by device and inode, recorded at CREATE. */
-static bool same_file(const struct dfs_open *o, u64 dev, u64 ino)
+/* Any open of the file, its named streams' included */
+static bool same_inode(const struct dfs_open *o, u64 dev, u64 ino)
 {
 	return o->fd >= 0 && o->dev == dev && o->ino == ino;
+}
+
+/*
+ * An open of the file's default stream? Compared by device and inode,
+ * recorded at CREATE; opens of named streams have their own share modes.
+ */
+static bool same_file(const struct dfs_open *o, u64 dev, u64 ino)
+{
+	return same_inode(o, dev, ino) && !o->stream;
 }
 
 bool dfs_open_delete_pending(struct dfs_server *srv, u64 dev, u64 ino)
@@ -119,6 +129,9 @@ bool dfs_open_delete_pending(struct dfs_server *srv, u64 dev, u64 ino)
 		if (o && o->delete_on_close &&
 		    !(o->create_options & FILE_DELETE_ON_CLOSE) &&
 		    same_file(o, dev, ino))
+			return true;
+		/* the base went while a stream of it was open */
+		if (o && o->base_delete && same_inode(o, dev, ino))
 			return true;
 	}
 	return false;
@@ -151,6 +164,10 @@ u32 dfs_open_share_check(struct dfs_server *srv, u64 dev, u64 ino, u32 access,
 		return STATUS_SUCCESS;
 	for (i = 0; i < srv->opens_cap; i++) {
 		o = srv->opens[i];
+		/* deleting the file deletes its streams: they must share that */
+		if (o && o->stream && (access & DELETE) && same_inode(o, dev, ino) &&
+		    !(o->share_access & FILE_SHARE_DELETE))
+			return STATUS_SHARING_VIOLATION;
 		if (!o || !(o->access & SHARE_RIGHTS) || !same_file(o, dev, ino))
 			continue;
 		if (share_conflict(access, o->share_access) ||
@@ -179,6 +196,14 @@ static bool pass_delete_on(struct dfs_server *srv, struct dfs_open *o)
 		if (x->is_dir)
 			dfs_notify_delete_pending(x);
 		return true;
+	}
+	/* only streams of it are open: the last of them deletes the file */
+	for (i = 0; i < srv->opens_cap; i++) {
+		x = srv->opens[i];
+		if (x && x != o && x->stream && same_inode(x, o->dev, o->ino)) {
+			x->base_delete = true;
+			return true;
+		}
 	}
 	return false;
 }
@@ -215,11 +240,14 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 	if (o->dir)
 		smb2_dir_free(o->dir);
 	o->dir = NULL;
-	if (o->delete_on_close)
+	if (o->stream && o->delete_on_close)
+		dfs_stream_delete(srv, o);
+	if ((o->delete_on_close && !o->stream) || o->base_delete)
 		apply_delete_on_close(srv, o);
 	if (o->fd >= 0)
 		close(o->fd);
 	free(o->path);
+	free(o->stream);
 	free(o);
 }
 
@@ -261,6 +289,9 @@ u32 dfs_open_rename_check(struct dfs_server *srv, const struct dfs_open *o)
 			continue;
 		/* a directory with open files inside stays where it is */
 		if (o->is_dir && is_below(x->path, o->path))
+			return STATUS_ACCESS_DENIED;
+		/* and so does a file with an open stream */
+		if (x->stream && !o->stream && !strcmp(x->path, o->path))
 			return STATUS_ACCESS_DENIED;
 		/*
 		 * Renaming changes the parent: an open of it for data that holds

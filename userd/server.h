@@ -145,6 +145,10 @@ struct dfs_open {
 	struct dfs_session *sess;
 	int fd;				/* O_RDONLY/O_RDWR, or O_PATH for dirs/pipes */
 	char *path;			/* share-relative, '/'-separated, "" = root */
+	char *stream;			/* a named stream of path, or NULL
+					 * (smb2_streams.c); fd is path's */
+	bool base_delete;		/* a stream open carrying its base
+					 * file's pending delete */
 	bool is_dir;
 	u32 access;			/* granted access mask */
 	u32 share_access;

@@ -19,6 +19,7 @@
 
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/smb2_streams.h"
 #include "userd/vfs/vfs.h"
 
 /* CREATE request fields (offsets in the body) */
@@ -107,6 +108,7 @@ struct create_args {
 	bool want_qfid;
 	u64 alloc_size;		/* AlSi: space to reserve for a new file */
 	char path[VFS_PATH_MAX];
+	char stream[VFS_STREAM_NAME_BYTES];	/* named stream, "" = none */
 };
 
 /* What CREATE found or made */
@@ -370,6 +372,9 @@ static u32 open_existing(struct dfs_req *r, struct create_args *a,
 		return STATUS_ACCESS_DENIED;	/* swapped under us */
 	res->action = a->disp == FILE_SUPERSEDE ? FILE_SUPERSEDED :
 		      trunc ? FILE_OVERWRITTEN : FILE_OPENED;
+	/* overwriting a file replaces all of it, its named streams too */
+	if (trunc && !res->st.is_dir)
+		vfs_stream_remove_all(fd);
 	return STATUS_SUCCESS;
 }
 
@@ -539,7 +544,8 @@ static u32 register_open(struct dfs_req *r, const struct create_args *a,
 	if (!o)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	o->path = strdup(a->path);
-	if (!o->path) {
+	o->stream = a->stream[0] ? strdup(a->stream) : NULL;
+	if (!o->path || (a->stream[0] && !o->stream)) {
 		dfs_open_close(r->srv, o);
 		return STATUS_NO_MEMORY;
 	}
@@ -557,6 +563,8 @@ static u32 register_open(struct dfs_req *r, const struct create_args *a,
 		r->compound_fid[1] = o->volatile_id;
 	}
 	write_create_rsp(r, a, res, o);
+	if (o->stream)
+		return STATUS_SUCCESS;	/* no oplocks on streams */
 	return grant_oplock(r, o);
 }
 
@@ -600,11 +608,45 @@ static void apply_attributes(const struct create_args *a,
 			    strerror(-ret));
 }
 
+/* A CREATE of a named stream (smb2_streams.c does the work) */
+static u32 create_stream(struct dfs_req *r, struct create_args *a)
+{
+	struct dfs_stream_create c = {
+		.path = a->path, .stream = a->stream, .desired = a->desired,
+		.share = a->share, .disp = a->disp, .opts = a->opts,
+		.attrs = a->attrs,
+	};
+	struct create_result res = { .fd = -1 };
+	u32 st;
+
+	/* "Readme.TXT:s" finds "README.txt", as for the file itself */
+	vfs_fix_case(r->tree->root_fd, a->path, sizeof(a->path));
+	st = dfs_stream_open(r, &c);
+	if (st)
+		return st;
+	res.fd = c.fd;
+	res.action = c.action;
+	res.granted = c.granted;
+	res.maximal = c.maximal;
+	res.st = c.st;
+	if ((a->opts & FILE_DELETE_ON_CLOSE) && !(res.granted & DELETE))
+		st = STATUS_ACCESS_DENIED;
+	if (!st)
+		st = register_open(r, a, &res);
+	if (res.fd >= 0) {
+		c.fd = res.fd;
+		dfs_stream_undo(r, &c);
+	}
+	return st;
+}
+
 static u32 create_locked(struct dfs_req *r, struct create_args *a)
 {
 	struct create_result res = { .fd = -1 };
 	u32 st;
 
+	if (a->stream[0])
+		return create_stream(r, a);
 	st = do_open(r, a, &res);
 	if (st == STATUS_SUCCESS) {
 		apply_attributes(a, &res);
@@ -630,6 +672,7 @@ static u32 create_locked(struct dfs_req *r, struct create_args *a)
 u32 smb2_create(struct dfs_req *r)
 {
 	struct create_args *a;
+	enum vfs_stream_kind kind;
 	const u8 *b = r->body;
 	u32 st;
 
@@ -644,10 +687,13 @@ u32 smb2_create(struct dfs_req *r)
 	    dfs_get_le16(b + dfs_get_le16(b + CR_NAME_OFFSET) - SMB2_HDR_SIZE) == '\\')
 		st = STATUS_INVALID_PARAMETER;
 	if (!st)
-		st = vfs_path_from_utf16(b + dfs_get_le16(b + CR_NAME_OFFSET) -
-					 SMB2_HDR_SIZE,
-					 dfs_get_le16(b + CR_NAME_LENGTH),
-					 a->path, sizeof(a->path));
+		st = vfs_stream_split(b + dfs_get_le16(b + CR_NAME_OFFSET) -
+				      SMB2_HDR_SIZE,
+				      dfs_get_le16(b + CR_NAME_LENGTH),
+				      a->path, sizeof(a->path), a->stream,
+				      sizeof(a->stream), &kind);
+	if (!st)
+		st = dfs_stream_create_opts(kind, &a->opts);
 	if (!st && dfs_get_le32(b + CR_CTX_LENGTH))
 		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
 				    SMB2_HDR_SIZE,
@@ -689,7 +735,7 @@ u32 smb2_close(struct dfs_req *r)
 		return STATUS_FILE_CLOSED;
 	memset(p, 0, CLR_STRUCT_SIZE);
 	dfs_put_le16(p, CLR_STRUCT_SIZE);
-	if ((flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && vfs_fstat(o->fd, &st) == 0) {
+	if ((flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && dfs_open_fstat(o, &st) == 0) {
 		dfs_put_le16(p + 2, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB);
 		dfs_put_le64(p + 8, st.creation);
 		dfs_put_le64(p + 16, st.last_access);

@@ -22,6 +22,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/smb2_streams.h"
 #include "userd/vfs/vfs.h"
 
 #define QI_STRUCT_SIZE	41
@@ -131,6 +132,7 @@ static u32 mode_info(const struct dfs_open *o)
 static long q_all(struct qi *q)
 {
 	u8 *p = q->buf;
+	char name[VFS_PATH_MAX + VFS_STREAM_NAME_BYTES];
 	long n;
 
 	q->variable = true;
@@ -143,7 +145,8 @@ static long q_all(struct qi *q)
 	dfs_put_le64(p + 80, q->o->position);
 	dfs_put_le32(p + 88, mode_info(q->o));
 	dfs_put_le32(p + 92, 0);		/* AlignmentRequirement */
-	n = put_path_name(p + 100, q->cap - 100, q->o->path);
+	n = put_path_name(p + 100, q->cap - 100,
+			  dfs_open_name(q->o, name, sizeof(name)));
 	if (n < 0)
 		return -1;
 	dfs_put_le32(p + 96, (u32)n);
@@ -156,11 +159,13 @@ static long q_all(struct qi *q)
  */
 static long q_name(struct qi *q, bool normalized)
 {
+	char name[VFS_PATH_MAX + VFS_STREAM_NAME_BYTES];
 	long n;
 
 	q->variable = true;
 	q->fixed = 8;
-	n = put_path_name(q->buf + 4, q->cap - 4, q->o->path);
+	n = put_path_name(q->buf + 4, q->cap - 4,
+			  dfs_open_name(q->o, name, sizeof(name)));
 	if (n < 0)
 		return -1;
 	if (normalized) {
@@ -192,20 +197,14 @@ static long q_alt_name(struct qi *q, u32 *status)
 
 static long q_stream(struct qi *q)
 {
-	static const char name[] = "::$DATA";
-	u8 *p = q->buf;
-	long n;
+	struct vfs_stat base;
 
 	q->variable = true;
 	q->fixed = 32;
-	if (q->st.is_dir)
-		return 0;	/* a directory has no data stream */
-	dfs_put_le32(p, 0);
-	dfs_put_le64(p + 8, q->st.size);
-	dfs_put_le64(p + 16, q->st.alloc);
-	n = vfs_utf8_to_utf16(name, sizeof(name) - 1, p + 24, q->cap - 24);
-	dfs_put_le32(p + 4, (u32)n);
-	return 24 + n;
+	/* from a stream's handle too, the list is the base file's */
+	if (vfs_fstat(q->o->fd, &base) < 0)
+		return -1;
+	return dfs_stream_info(q->o->fd, &base, q->buf, q->cap);
 }
 
 static long q_network_open(struct qi *q)
@@ -605,7 +604,7 @@ static u32 query_locked(struct qi *q, u8 type, u8 cls, u32 info, u32 out_len)
 	long len = -1;
 	u32 status;
 
-	if (vfs_fstat(q->o->fd, &q->st) < 0)
+	if (dfs_open_fstat(q->o, &q->st) < 0)
 		return vfs_errno_status(errno);
 	q->st.attrs = vfs_attrs_for(&q->st, vfs_basename(q->o->path));
 	switch (type) {
@@ -791,6 +790,8 @@ static u32 set_eof(struct si *s, bool alloc)
 	v = dfs_get_le64(s->in);
 	if ((s64)v < 0)
 		return STATUS_INVALID_PARAMETER;
+	if (s->o->stream)
+		return dfs_stream_set_size(s->r->srv, s->o, v, alloc);
 	if (alloc) {
 		/* growing reserves space (best effort); shrinking cuts the file */
 		if (vfs_fstat(s->o->fd, &st) < 0)
@@ -928,6 +929,9 @@ static u32 set_rename(struct si *s)
 	nlen = dfs_get_le32(s->in + 16);
 	if (!dfs_range_ok(20, nlen, s->len) || nlen == 0)
 		return STATUS_INVALID_PARAMETER;
+	if (dfs_stream_is_rename(s->o, s->in + 20, nlen))
+		return dfs_stream_rename(s->r, s->o, s->in + 20, nlen,
+					 s->in[0] != 0);
 	st = vfs_path_from_utf16(s->in + 20, nlen, to, sizeof(to));
 	if (st)
 		return st;

@@ -13,6 +13,7 @@
 
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/smb2_streams.h"
 #include "userd/vfs/vfs.h"
 
 #define FSCTL_SET_COMPRESSION_NONE 0
@@ -237,11 +238,11 @@ static u32 copychunk_check(struct dfs_req *r, const struct ioctl_req *q,
 }
 
 /* A chunk must lie inside the source (else INVALID_VIEW_SIZE) */
-static bool chunk_in_source(const u8 *c, int src)
+static bool chunk_in_source(const u8 *c, const struct dfs_open *src)
 {
 	struct vfs_stat st;
 
-	return vfs_fstat(src, &st) == 0 &&
+	return dfs_open_fstat(src, &st) == 0 &&
 	       dfs_range_ok(dfs_get_le64(c), dfs_get_le32(c + 16), st.size);
 }
 
@@ -255,7 +256,7 @@ static u32 copychunk_run(struct dfs_req *r, const struct ioctl_req *q,
 	for (i = 0; i < count; i++) {
 		c = q->in + CC_REQ_FIXED + i * CC_CHUNK_SIZE;
 		/* the chunks before one that reads past the source stay done */
-		if (!chunk_in_source(c, src->fd))
+		if (!chunk_in_source(c, src))
 			return copychunk_rsp(r, q, i, 0, total,
 					     STATUS_INVALID_VIEW_SIZE);
 		if (dfs_get_le64(c) > (u64)INT64_MAX ||
@@ -269,8 +270,13 @@ static u32 copychunk_run(struct dfs_req *r, const struct ioctl_req *q,
 					       dfs_get_le32(c + 16), true);
 		if (st)
 			return copychunk_rsp(r, q, i, 0, total, st);
-		n = copy_chunk(src->fd, dfs_get_le64(c), dst->fd,
-			       dfs_get_le64(c + 8), dfs_get_le32(c + 16));
+		if (src->stream || dst->stream)
+			n = dfs_stream_copy(r->srv, src, dfs_get_le64(c), dst,
+					    dfs_get_le64(c + 8),
+					    dfs_get_le32(c + 16));
+		else
+			n = copy_chunk(src->fd, dfs_get_le64(c), dst->fd,
+				       dfs_get_le64(c + 8), dfs_get_le32(c + 16));
 		if (n < 0)
 			return vfs_errno_status((int)-n);
 		total += (u32)n;

@@ -9,6 +9,7 @@
 
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/smb2_streams.h"
 #include "userd/vfs/vfs.h"
 
 #define RD_STRUCT_SIZE	49
@@ -58,11 +59,16 @@ static u32 read_locked(struct dfs_req *r, struct dfs_open *o, u32 len, u64 off,
 	if (len > r->rsp_cap - RDR_DATA)
 		return STATUS_INVALID_PARAMETER;
 	while (got < len) {
-		n = pread(o->fd, p + RDR_DATA + got, len - got, (off_t)(off + got));
+		if (o->stream)
+			n = dfs_stream_read(o, p + RDR_DATA + got, len - got,
+					    off + got);
+		else
+			n = pread(o->fd, p + RDR_DATA + got, len - got,
+				  (off_t)(off + got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return vfs_errno_status(errno);
+			return vfs_errno_status(o->stream ? (int)-n : errno);
 		if (n == 0)
 			break;
 		got += (u32)n;
@@ -144,7 +150,7 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 	 * every write of an open that may only append.
 	 */
 	if (off == ~0ull || !(o->access & FILE_WRITE_DATA)) {
-		if (vfs_fstat(o->fd, &st) < 0)
+		if (dfs_open_fstat(o, &st) < 0)
 			return vfs_errno_status(errno);
 		off = st.size;
 	}
@@ -153,7 +159,10 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 	status = dfs_lock_check_io(r->srv, o, off, len, true);
 	if (status)
 		return status;
-	status = write_all(o->fd, data, len, off, &done);
+	if (o->stream)
+		status = dfs_stream_write(r->srv, o, data, len, off, &done);
+	else
+		status = write_all(o->fd, data, len, off, &done);
 	if (status)
 		return status;
 	if (((flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||

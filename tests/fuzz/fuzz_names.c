@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_names.c - names from the wire: vfs_path_from_utf16() (CREATE and
- * rename targets), vfs_utf16_to_utf8() (search patterns), the UTF-16/UTF-8
+ * rename targets), vfs_stream_split()/vfs_stream_parse() (named streams,
+ * "file:stream:$TYPE"), vfs_utf16_to_utf8() (search patterns), the UTF-16/UTF-8
  * converters of userd/unicode.c and userd/vfs/vfs.c, and the wildcard
  * matcher, with output buffers of a size the input picks (so the "does it
  * fit" edges are hit).
@@ -11,7 +12,38 @@
  */
 #include "tests/fuzz/fuzz_common.h"
 #include "userd/unicode.h"
+#include "userd/vfs/streams.h"
 #include "userd/vfs/vfs.h"
+
+/*
+ * The stream parser: whatever it accepts is a terminated path and a
+ * stream name that a valid "file:name" never contains a separator or ':'
+ * in, and that equals itself case-insensitively.
+ */
+static void fuzz_streams(const u8 *in, u32 n, size_t cap)
+{
+	char *path = malloc(cap), *sname = malloc(cap);
+	enum vfs_stream_kind kind;
+
+	if (!path || !sname)
+		abort();
+	if (vfs_stream_split(in, n, path, cap, sname, cap, &kind) ==
+	    STATUS_SUCCESS) {
+		if (strnlen(path, cap) == cap || strnlen(sname, cap) == cap)
+			abort();
+		if ((kind == VFS_STREAM_NAMED) != (sname[0] != '\0'))
+			abort();
+		if (strpbrk(sname, "/\\:"))
+			abort();
+		if (kind == VFS_STREAM_NAMED && !vfs_stream_name_eq(sname, sname))
+			abort();
+	}
+	if (vfs_stream_parse(in, n, sname, cap, &kind) == STATUS_SUCCESS &&
+	    strnlen(sname, cap) == cap)
+		abort();
+	free(path);
+	free(sname);
+}
 
 int dfs_fuzz_names(const uint8_t *data, size_t size)
 {
@@ -35,6 +67,7 @@ int dfs_fuzz_names(const uint8_t *data, size_t size)
 	if (vfs_path_from_utf16(in, (u32)n, out, cap) == STATUS_SUCCESS &&
 	    strnlen(out, cap) == cap)
 		abort();	/* success must leave a terminated string */
+	fuzz_streams(in, (u32)n, cap);
 	l = vfs_utf16_to_utf8(in, (u32)n, out, cap);
 	if (l >= (long)cap)
 		abort();

@@ -446,6 +446,8 @@ write_samba_conf() {
 		echo "	read only = no"
 		echo "	guest ok = no"
 		echo "	comment = integration test share"
+		# named streams in xattrs, as dittofsd keeps them: like with like
+		echo "	vfs objects = streams_xattr"
 	} >"$file"
 }
 

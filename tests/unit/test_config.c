@@ -252,6 +252,30 @@ START_TEST(test_bad_port)
 }
 END_TEST
 
+START_TEST(test_max_stream_size)
+{
+	struct dfs_config *cfg;
+
+	ck_assert_int_eq(load("[global]\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->max_stream_size, 8u << 20);
+	dfs_config_free(cfg);
+	ck_assert_int_eq(load("[global]\nmax stream size = 64K\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->max_stream_size, 65536);
+	dfs_config_free(cfg);
+	ck_assert_int_eq(load("[global]\nmax stream size = 1G\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->max_stream_size, 1u << 30);
+	dfs_config_free(cfg);
+	ck_assert_int_eq(load("[global]\nmax stream size = 1000\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->max_stream_size, 1000);
+	dfs_config_free(cfg);
+	expect_error("[global]\nmax stream size = 0\n", 2, "1 to 1G");
+	expect_error("[global]\nmax stream size = 2G\n", 2, "1 to 1G");
+	expect_error("[global]\nmax stream size = 5T\n", 2, "1 to 1G");
+	expect_error("[global]\nmax stream size = M\n", 2, "1 to 1G");
+	expect_error("[s]\npath = /s\nmax stream size = 1M\n", 3, "max stream size");
+}
+END_TEST
+
 START_TEST(test_bad_protocol)
 {
 	expect_error("[global]\nserver max protocol = SMB4\n", 2, "SMB3_11");
@@ -441,6 +465,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_unknown_option);
 	tcase_add_test(tc, test_bad_bool);
 	tcase_add_test(tc, test_bad_port);
+	tcase_add_test(tc, test_max_stream_size);
 	tcase_add_test(tc, test_bad_protocol);
 	tcase_add_test(tc, test_min_above_max);
 	tcase_add_test(tc, test_option_before_section);

@@ -375,6 +375,11 @@ static u32 fold(u32 c)
 	return c;
 }
 
+u32 vfs_fold_char(u32 c)
+{
+	return fold(c);
+}
+
 /* Decode UTF-8 into folded code points; -1 if invalid or too long. */
 static int decode_folded(const char *s, u32 *out, int max)
 {

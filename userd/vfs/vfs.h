@@ -59,6 +59,9 @@ long vfs_utf8_to_utf16(const char *s, size_t len, u8 *out, size_t cap);
  */
 bool vfs_wildcard_match(const char *pattern, const char *name);
 
+/* The case-insensitive form of one code point (names compare folded) */
+u32 vfs_fold_char(u32 c);
+
 /*
  * The 8.3 alternate name of a UTF-8 file name into out (13 bytes): the name
  * itself when it already is one (returns false), else a hashed
