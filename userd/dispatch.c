@@ -10,6 +10,7 @@
 
 #include "userd/server.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 /* Per-command needs, MS-SMB2 3.3.5.2.9 (session) and 3.3.5.2.11 (tree) */
 enum { NEED_SESSION = 1, NEED_TREE = 2 };
@@ -248,9 +249,8 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 
 static struct dfs_dp_session *session_lookup(void *ctl, u64 id)
 {
-	struct dfs_session *s = dfs_session_find_any(ctl, id);
-
-	return s ? &s->dp : NULL;
+	/* a bound channel signs with its own key (smb2_channel.c) */
+	return dfs_channel_dp_lookup(ctl, id);
 }
 
 static void dp_log(void *ctl, const char *why)

@@ -23,6 +23,7 @@ struct dfs_auth_cfg;
 struct dfs_ctl;
 struct dfs_kernel;
 struct dfs_notify;
+struct dfs_channel;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -93,6 +94,9 @@ struct dfs_session {
 	void *auth;			/* mechanism state while IN_PROGRESS */
 	struct dfs_tree *trees;
 	u32 next_tree_id;
+	/* multichannel (smb2_channel.c): channels bound on other connections */
+	struct dfs_channel *channels;
+	u8 channel_seq;			/* last channel number handed out */
 };
 
 struct dfs_tree {
@@ -181,6 +185,7 @@ struct dfs_conn {
 	u16 cipher;			/* enum dfs_aead_alg agreed, 0 = none */
 	bool signing_required;		/* server or client demanded signing */
 	struct dfs_session *sessions;
+	struct dfs_channel *channels;	/* sessions of other connections bound here */
 	/* dataplane I/O buffers (loop_uring.c) */
 	u8 *in;
 	size_t in_len, in_cap;
