@@ -305,6 +305,9 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 
 	if (status != STATUS_SUCCESS) {
 		o.len = dfs_smb2_error_rsp(o.buf, o.cap, pdu, status);
+		if (status == STATUS_USER_SESSION_DELETED && !s &&
+		    c->ops->foreign_session)
+			o.sign_with = c->ops->foreign_session(c->ctl, w->sid);
 	} else {
 		ret = c->ops->handle_pdu(c->ctl, &in, &o);
 		if (ret)

@@ -72,8 +72,11 @@ static u32 resolve_context(struct dfs_req *r, u16 needs)
  */
 static u32 check_encryption(const struct dfs_req *r)
 {
-	if (r->in->encrypted)
+	if (r->in->encrypted) {
+		if (r->sess)
+			r->sess->client_encrypted = true;
 		return STATUS_SUCCESS;
+	}
 	if (r->sess && r->sess->encrypt_data)
 		return STATUS_ACCESS_DENIED;
 	if (r->tree && r->tree->encrypt_data)
@@ -264,4 +267,5 @@ const struct dfs_dp_ops dfs_user_dp_ops = {
 	.session_lookup = session_lookup,
 	.handle_pdu = handle_pdu,
 	.log = dp_log,
+	.foreign_session = dfs_channel_foreign_dp,
 };

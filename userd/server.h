@@ -97,6 +97,7 @@ struct dfs_session {
 	/* multichannel (smb2_channel.c): channels bound on other connections */
 	struct dfs_channel *channels;
 	u8 channel_seq;			/* last channel number handed out */
+	bool client_encrypted;		/* the client sent it encrypted requests */
 };
 
 struct dfs_tree {

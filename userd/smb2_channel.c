@@ -91,6 +91,16 @@ struct dfs_dp_session *dfs_channel_dp_lookup(struct dfs_conn *c, u64 id)
 	return s && s->conn == c ? &s->dp : NULL;
 }
 
+struct dfs_dp_session *dfs_channel_foreign_dp(void *ctl, u64 id)
+{
+	struct dfs_conn *c = ctl;
+	struct dfs_session *s = owner_find(c->srv, id);
+
+	if (!s || s->dp.sign.alg < 0 || !dfs_multichannel_enabled(c->srv))
+		return NULL;
+	return &s->dp;
+}
+
 struct dfs_dp_session *dfs_session_dp_on(struct dfs_session *s,
 					 struct dfs_conn *c)
 {
@@ -432,9 +442,14 @@ u32 dfs_channel_setup_check(struct dfs_req *r)
 	if (!id)
 		return STATUS_SUCCESS;
 	ch = chan_on(r->conn, id);
+	/*
+	 * Re-authentication on a channel: in plaintext only where the
+	 * session's traffic may be plaintext (as Samba answers).
+	 */
 	if (ch && ch->bound)
-		return r->in->signed_ok || r->in->encrypted ? STATUS_SUCCESS :
-			STATUS_ACCESS_DENIED;
+		return r->in->signed_ok || r->in->encrypted ||
+			!(ch->sess->encrypt_data || ch->sess->client_encrypted) ?
+			STATUS_SUCCESS : STATUS_ACCESS_DENIED;
 	if (ch || dfs_session_find(r->conn, id))
 		return STATUS_SUCCESS;
 	/*

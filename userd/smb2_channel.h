@@ -51,6 +51,9 @@ struct dfs_session *dfs_channel_session(struct dfs_conn *c, u64 id, bool any);
 /* The data plane's view of session id on c: a channel's, or the owner's. */
 struct dfs_dp_session *dfs_channel_dp_lookup(struct dfs_conn *c, u64 id);
 
+/* A live session with a key that c does not carry (dfs_dp_ops). */
+struct dfs_dp_session *dfs_channel_foreign_dp(void *ctl, u64 id);
+
 /* The keys to protect s's messages on c with (channel or session). */
 struct dfs_dp_session *dfs_session_dp_on(struct dfs_session *s,
 					 struct dfs_conn *c);
