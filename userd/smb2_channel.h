@@ -74,6 +74,14 @@ void dfs_channels_conn_gone(struct dfs_conn *c);
 void dfs_channels_reap(struct dfs_conn *c);
 
 /*
+ * FSCTL_QUERY_NETWORK_INTERFACE_INFO output (netif.c): NETWORK_INTERFACE_INFO
+ * entries at out (cap bytes), *out_len set. STATUS_SUCCESS, or
+ * STATUS_NOT_SUPPORTED when multichannel is off or nothing is listed.
+ */
+u32 dfs_network_interfaces(const struct dfs_server *srv, u8 *out, u32 cap,
+			   u32 *out_len);
+
+/*
  * Channel.SigningKey (MS-SMB2 3.3.5.5.3): from the session key the binding
  * authentication produced; 3.1.1 uses the binding's preauth hash (64
  * bytes), 3.0/3.0.2 ignore it. 0 or -1.
