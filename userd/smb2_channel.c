@@ -183,6 +183,14 @@ static struct dfs_channel *channel_new(struct dfs_conn *c, struct dfs_session *s
 	return ch;
 }
 
+void dfs_channels_expire(struct dfs_session *s)
+{
+	struct dfs_channel *ch;
+
+	for (ch = s->channels; ch; ch = ch->sess_next)
+		ch->conn->expired = true;
+}
+
 void dfs_channels_session_gone(struct dfs_session *s)
 {
 	while (s->channels)

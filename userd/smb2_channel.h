@@ -64,6 +64,9 @@ struct dfs_conn *dfs_session_conn(struct dfs_session *s);
 /* Does c carry a bound channel (it is authenticated)? */
 bool dfs_channel_any(const struct dfs_conn *c);
 
+/* dittofsctl kills s: close the connections of its channels too. */
+void dfs_channels_expire(struct dfs_session *s);
+
 /* s is being destroyed: free its channels. */
 void dfs_channels_session_gone(struct dfs_session *s);
 
