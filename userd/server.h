@@ -166,6 +166,8 @@ struct dfs_open {
 	u64 position;			/* FilePositionInformation */
 	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
 	u32 nlocks, locks_cap;
+	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */
+	u8 lock_seq[64];
 };
 
 struct dfs_conn {
