@@ -275,6 +275,7 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 	struct dfs_pdu_out o = { 0 };
 	struct preauth_step ps = { 0 };
 	struct dfs_dp_session *s;
+	const struct dfs_dp_session *signer;
 	u32 status;
 	u16 charge, asked;
 	int ret;
@@ -313,6 +314,9 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 
 	if (status != STATUS_SUCCESS) {
 		o.len = dfs_smb2_error_rsp(o.buf, o.cap, pdu, status);
+		if (status == STATUS_USER_SESSION_DELETED && !s &&
+		    c->ops->foreign_session)
+			o.sign_with = c->ops->foreign_session(c->ctl, w->sid);
 	} else {
 		ret = c->ops->handle_pdu(c->ctl, &in, &o);
 		if (ret)
@@ -332,6 +336,15 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 	dfs_put_le16(o.buf + SMB2_HDR_CREDIT,
 		     dfs_credits_grant(&c->credits, c->credits.large_mtu ? charge : 1,
 				       asked));
+	signer = w->encrypted ? NULL : response_signer(&o, s, in.signed_ok, o.buf);
+	/*
+	 * A signed interim SESSION_SETUP response (session binding) enters
+	 * the 3.1.1 preauth hash as sent, signature included: sign it before
+	 * hashing. Signing again at flush gives the same bytes.
+	 */
+	if (ps.setup && signer && in.last &&
+	    dfs_sign_pdu(c->crypto, &signer->sign, o.buf, o.len))
+		return -EINVAL;
 	if (preauth_after(c, &ps, o.buf, o.len))
 		return -EINVAL;
 
@@ -341,8 +354,7 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 		return ret;
 	w->pending.buf = o.buf;
 	w->pending.len = o.len;
-	w->pending.sign = w->encrypted ? NULL :
-			  response_signer(&o, s, in.signed_ok, o.buf);
+	w->pending.sign = signer;
 	w->rsp_off = (u32)(o.buf - w->base) + o.len;
 	w->prev_status = dfs_get_le32(o.buf + SMB2_HDR_STATUS);
 	return o.drop ? 1 : 0;

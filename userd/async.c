@@ -10,6 +10,7 @@
 #include "userd/crypto_openssl.h"
 #include "userd/kernel_mode.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 struct dfs_async *dfs_async_new(struct dfs_req *r)
 {
@@ -63,7 +64,7 @@ int dfs_conn_send_pdu(struct dfs_conn *c, struct dfs_session *s, bool sign,
 		free(buf);
 		return ret;
 	}
-	if (c->closing || dfs_dp_async_frame(&c->dp, s ? &s->dp : NULL, sign,
+	if (c->closing || dfs_dp_async_frame(&c->dp, s ? dfs_session_dp_on(s, c) : NULL, sign,
 					     encrypt, buf, len, &flen)) {
 		free(buf);
 		return -EPIPE;
@@ -146,21 +147,31 @@ struct dfs_async *dfs_async_find_cancel(struct dfs_conn *c, const u8 *hdr)
 	return NULL;
 }
 
+/* A pending operation on o, on any connection (channels share opens). */
+static struct dfs_async *find_open_async(struct dfs_server *srv,
+					 const struct dfs_open *o)
+{
+	struct dfs_conn *c;
+	struct dfs_async *a;
+
+	for (c = srv->conns; c; c = c->next)
+		for (a = c->asyncs; a; a = a->next)
+			if (a->open == o)
+				return a;
+	return NULL;
+}
+
 void dfs_async_complete_open(struct dfs_open *o, u32 status)
 {
 	struct dfs_async *a;
 
-again:
-	for (a = o->sess->conn->asyncs; a; a = a->next) {
-		if (a->open != o)
-			continue;
+	while ((a = find_open_async(o->sess->conn->srv, o))) {
 		/* detach first: cancel() may close the open and come back here */
 		a->open = NULL;
 		if (a->cancel)
 			a->cancel(a);
 		dfs_async_complete(a, a->close_status ? a->close_status : status,
 				   NULL, 0);
-		goto again;
 	}
 }
 

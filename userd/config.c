@@ -46,6 +46,7 @@ enum opt_id {
 	OPT_IDLE_TIMEOUT,
 	OPT_SIGN_ALGS,
 	OPT_MAX_STREAM,
+	OPT_MULTI_CHANNEL,
 	OPT_PATH,
 	OPT_COMMENT,
 	OPT_READ_ONLY,
@@ -454,6 +455,11 @@ static int set_idle_timeout(struct parser *p, const char *name, const char *val)
 	return set_seconds(p, name, val, &p->cfg->idle_timeout);
 }
 
+static int set_multi_channel(struct parser *p, const char *name, const char *val)
+{
+	return set_bool(p, name, val, &p->cfg->multi_channel);
+}
+
 /*
  * A preference list of algorithm names ("AES-128-GCM, AES-256-GCM"): each
  * known once, at least one. Names are Samba's, so smb.conf lines carry over.
@@ -613,6 +619,7 @@ static const struct option_def options[] = {
 	{ "idle timeout",	 OPT_IDLE_TIMEOUT,  SC_GLOBAL, set_idle_timeout },
 	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
 	{ "max stream size",	 OPT_MAX_STREAM,    SC_GLOBAL, set_max_stream },
+	{ "server multi channel support", OPT_MULTI_CHANNEL, SC_GLOBAL, set_multi_channel },
 	{ "path",		 OPT_PATH,	    SC_SHARE,  set_path },
 	{ "comment",		 OPT_COMMENT,	    SC_SHARE,  set_comment },
 	{ "read only",		 OPT_READ_ONLY,	    SC_BOTH,   set_read_only },
@@ -702,6 +709,7 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	cfg->unauth_timeout = 60;
 	cfg->idle_timeout = 0;
 	cfg->max_stream_size = 8u << 20;	/* VFS_STREAM_MAX_DEFAULT */
+	cfg->multi_channel = true;	/* as Samba 4.15+ on Linux */
 	/* the order the issue and Windows use: fast GCM first, 256-bit last */
 	cfg->ciphers[0] = 2;	/* AES-128-GCM */
 	cfg->ciphers[1] = 1;	/* AES-128-CCM */

@@ -67,6 +67,8 @@ struct dfs_config {
 	/* "server smb3 signing algorithms": signing ids, preference order */
 	uint16_t sign_algs[3];
 	int n_sign_algs;
+	/* "server multi channel support": session binding (user mode only) */
+	bool multi_channel;
 	struct dfs_share_cfg *shares;
 };
 

@@ -8,6 +8,7 @@
 
 #include "userd/server.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 #define DFS_IN_INITIAL (64 * 1024)
 
@@ -47,6 +48,8 @@ void dfs_conn_free(struct dfs_conn *c)
 
 	dfs_kernel_conn_gone(c);
 	dfs_async_drop_conn(c);
+	/* only this connection's channels end; sessions with others move */
+	dfs_channels_conn_gone(c);
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);
 	while (c->outq) {

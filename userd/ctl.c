@@ -26,6 +26,7 @@
 #include "userd/kernel_mode.h"
 #include "userd/config.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 /* An answer larger than this is cut (and reported as such). */
 #define OUT_MAX (16u * 1024 * 1024)
@@ -703,6 +704,8 @@ static int cmd_session_kill(struct cmd_ctx *x)
 				 c->peer, (unsigned long long)id,
 				 s->user[0] ? s->user : "-");
 			c->expired = true;
+			/* its channels' connections too, or it lives on there */
+			dfs_channels_expire(s);
 			n++;
 			if (!x->r->json)
 				out_printf(x->r->out, "Closed the connection from %s that carried session %016llx.\n",

@@ -10,6 +10,7 @@
 
 #include "userd/server.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 /* Per-command needs, MS-SMB2 3.3.5.2.9 (session) and 3.3.5.2.11 (tree) */
 enum { NEED_SESSION = 1, NEED_TREE = 2 };
@@ -71,8 +72,11 @@ static u32 resolve_context(struct dfs_req *r, u16 needs)
  */
 static u32 check_encryption(const struct dfs_req *r)
 {
-	if (r->in->encrypted)
+	if (r->in->encrypted) {
+		if (r->sess)
+			r->sess->client_encrypted = true;
 		return STATUS_SUCCESS;
+	}
 	if (r->sess && r->sess->encrypt_data)
 		return STATUS_ACCESS_DENIED;
 	if (r->tree && r->tree->encrypt_data)
@@ -248,9 +252,8 @@ static int handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 
 static struct dfs_dp_session *session_lookup(void *ctl, u64 id)
 {
-	struct dfs_session *s = dfs_session_find_any(ctl, id);
-
-	return s ? &s->dp : NULL;
+	/* a bound channel signs with its own key (smb2_channel.c) */
+	return dfs_channel_dp_lookup(ctl, id);
 }
 
 static void dp_log(void *ctl, const char *why)
@@ -264,4 +267,5 @@ const struct dfs_dp_ops dfs_user_dp_ops = {
 	.session_lookup = session_lookup,
 	.handle_pdu = handle_pdu,
 	.log = dp_log,
+	.foreign_session = dfs_channel_foreign_dp,
 };

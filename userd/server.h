@@ -23,6 +23,7 @@ struct dfs_auth_cfg;
 struct dfs_ctl;
 struct dfs_kernel;
 struct dfs_notify;
+struct dfs_channel;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -93,6 +94,10 @@ struct dfs_session {
 	void *auth;			/* mechanism state while IN_PROGRESS */
 	struct dfs_tree *trees;
 	u32 next_tree_id;
+	/* multichannel (smb2_channel.c): channels bound on other connections */
+	struct dfs_channel *channels;
+	u8 channel_seq;			/* last channel number handed out */
+	bool client_encrypted;		/* the client sent it encrypted requests */
 };
 
 struct dfs_tree {
@@ -165,6 +170,8 @@ struct dfs_open {
 	u64 position;			/* FilePositionInformation */
 	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
 	u32 nlocks, locks_cap;
+	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */
+	u8 lock_seq[64];
 };
 
 struct dfs_conn {
@@ -185,6 +192,7 @@ struct dfs_conn {
 	u16 cipher;			/* enum dfs_aead_alg agreed, 0 = none */
 	bool signing_required;		/* server or client demanded signing */
 	struct dfs_session *sessions;
+	struct dfs_channel *channels;	/* sessions of other connections bound here */
 	/* dataplane I/O buffers (loop_uring.c) */
 	u8 *in;
 	size_t in_len, in_cap;

@@ -14,6 +14,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
+#include "userd/smb2_channel.h"
 #include "userd/vfs/vfs.h"
 
 #define FSCTL_SET_COMPRESSION_NONE 0
@@ -534,6 +535,24 @@ static u32 file_fsctl(struct dfs_req *r, const struct ioctl_req *q)
 	return st;
 }
 
+/* The addresses a multichannel client may bind further channels on. */
+static u32 network_interfaces(struct dfs_req *r, const struct ioctl_req *q)
+{
+	static const u8 no_file[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	u32 len = 0;
+	u32 st;
+
+	/* it is about the server, not a file (3.3.5.15) */
+	if (memcmp(q->fileid, no_file, sizeof(no_file)))
+		return STATUS_INVALID_PARAMETER;
+	st = dfs_network_interfaces(r->srv, r->rsp_body + IOR_FIXED,
+				    q->max_out, &len);
+	return st ? st : ioctl_rsp(r, q, len);
+}
+
 u32 smb2_ioctl(struct dfs_req *r)
 {
 	const u8 *b = r->body;
@@ -570,7 +589,7 @@ u32 smb2_ioctl(struct dfs_req *r)
 		/* no DFS namespace here, as Windows says without the DFS driver */
 		return STATUS_FS_DRIVER_REQUIRED;
 	case FSCTL_QUERY_NETWORK_INTERFACE_INFO:
-		return STATUS_NOT_SUPPORTED;	/* multichannel is off */
+		return network_interfaces(r, &q);
 	case FSCTL_PIPE_TRANSCEIVE:
 		return r->tree->ipc ? STATUS_NOT_SUPPORTED :
 		       STATUS_INVALID_DEVICE_REQUEST;

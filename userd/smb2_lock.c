@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 #include "userd/server.h"
 
 #ifndef STATUS_INVALID_LOCK_RANGE
@@ -370,17 +371,33 @@ static u32 do_lock(struct dfs_req *r, struct dfs_open *o, const u8 *elems,
 	return st;
 }
 
+/*
+ * LockSequence (MS-SMB2 3.3.5.14): a multichannel client replays a LOCK
+ * on another channel when the first one failed; the replay of one that
+ * took effect must succeed without locking again. Windows and Samba check
+ * it on every 3.x open when multichannel is on (we have no durable or
+ * resilient opens). Returns the bucket (1..64), or 0 when none applies.
+ */
+static u32 lock_seq_bucket(const struct dfs_req *r, u32 seq)
+{
+	u32 bucket = seq >> 4;
+
+	if (r->conn->dialect < SMB2_DIALECT_300 ||
+	    !dfs_multichannel_enabled(r->srv))
+		return 0;
+	return bucket >= 1 && bucket <= 64 ? bucket : 0;
+}
+
 u32 smb2_lock(struct dfs_req *r)
 {
 	const u8 *b = r->body;
 	struct dfs_open *o;
 	u16 count;
-	u32 st;
+	u32 st, seq, bucket;
 
 	if (r->body_len < LOCK_REQ_SIZE || dfs_get_le16(b) != LOCK_REQ_SIZE)
 		return STATUS_INVALID_PARAMETER;
 	count = dfs_get_le16(b + 2);
-	/* LockSequence (b + 4) matters only for resilient/durable handles */
 	if (count == 0)
 		return STATUS_INVALID_PARAMETER;
 	/* every element must lie inside the body */
@@ -391,12 +408,21 @@ u32 smb2_lock(struct dfs_req *r)
 		return STATUS_FILE_CLOSED;
 	if (o->is_dir || o->fd < 0)
 		return STATUS_INVALID_PARAMETER;
+	seq = dfs_get_le32(b + 4);
+	bucket = lock_seq_bucket(r, seq);
+	if (bucket && o->lock_seq[bucket - 1] == (0x10 | (seq & 0xf)))
+		goto done;	/* a replay of a LOCK that took effect */
+	if (bucket)
+		o->lock_seq[bucket - 1] = 0;
 	if (dfs_get_le32(b + LOCK_FIXED + 16) & SMB2_LOCKFLAG_UNLOCK)
 		st = do_unlock(r, o, b + LOCK_FIXED, count);
 	else
 		st = do_lock(r, o, b + LOCK_FIXED, count);
 	if (st != STATUS_SUCCESS)
 		return st;
+	if (bucket)
+		o->lock_seq[bucket - 1] = 0x10 | (seq & 0xf);
+done:
 	lock_rsp(r->rsp_body);
 	r->rsp_len = LOCK_RSP_SIZE;
 	return STATUS_SUCCESS;

@@ -10,6 +10,7 @@
 #include "userd/config.h"
 #include "userd/crypto_openssl.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 #include "userd/auth/auth.h"
 
 #define NEG_REQ_FIXED 36
@@ -348,6 +349,8 @@ u32 smb2_negotiate(struct dfs_req *r)
 		c->cipher = nc.cipher;
 	}
 	c->server_caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+	if (dialect >= SMB2_DIALECT_300 && dfs_multichannel_enabled(r->srv))
+		c->server_caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;
 	/* 3.0/3.0.2 have one cipher, agreed by capability bits (3.3.5.4) */
 	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
 	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) &&

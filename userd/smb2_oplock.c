@@ -16,6 +16,7 @@
 
 #include "userd/server.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 #define BREAK_SIZE 24
 /* Windows' oplock break acknowledgment timer (MS-SMB2 3.3.2.1) */
@@ -55,7 +56,7 @@ static void send_break(struct dfs_open *h, u8 level)
 	dfs_put_le64(b + 8, h->persistent_id);
 	dfs_put_le64(b + 16, h->volatile_id);
 	/* notifications are never signed; they are encrypted where data is */
-	dfs_conn_send_pdu(s->conn, s, false,
+	dfs_conn_send_pdu(dfs_session_conn(s), s, false,
 			  s->encrypt_data || h->tree->encrypt_data, buf,
 			  SMB2_HDR_SIZE + BREAK_SIZE);
 }
@@ -197,23 +198,33 @@ again:
 	}
 }
 
-void dfs_oplock_close(struct dfs_open *o)
+/* The parked CREATE of o, on whichever channel it came (any connection). */
+static void cancel_waiter(struct dfs_server *srv, struct dfs_open *o)
 {
-	struct dfs_server *srv = o->sess->conn->srv;
+	struct dfs_conn *c;
 	struct dfs_async *a;
 
-	if (o->pending) {
-		/* a parked CREATE whose open goes away (tree or session gone) */
-		for (a = o->sess->conn->asyncs; a; a = a->next) {
+	for (c = srv->conns; c; c = c->next) {
+		for (a = c->asyncs; a; a = a->next) {
 			struct waiter *w = a->priv;
 
 			if (a->cancel == waiter_cancel && w && w->o == o) {
 				w->o = NULL;
 				waiter_cancel(a);
 				dfs_async_complete(a, STATUS_CANCELLED, NULL, 0);
-				break;
+				return;
 			}
 		}
+	}
+}
+
+void dfs_oplock_close(struct dfs_open *o)
+{
+	struct dfs_server *srv = o->sess->conn->srv;
+
+	if (o->pending) {
+		/* a parked CREATE whose open goes away (tree or session gone) */
+		cancel_waiter(srv, o);
 		o->pending = false;
 		return;
 	}

@@ -15,6 +15,7 @@
 #include "userd/crypto_openssl.h"
 #include "userd/kdf.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 #define SETUP_REQ_FIXED 24
 #define SETUP_RSP_FIXED 8
@@ -28,7 +29,7 @@ static struct dfs_session *find(struct dfs_conn *c, u64 id, bool any)
 	for (s = c->sessions; s; s = s->next)
 		if (s->dp.id == id && (any || !s->dead))
 			return s;
-	return NULL;
+	return dfs_channel_session(c, id, any);	/* bound here from elsewhere */
 }
 
 struct dfs_session *dfs_session_find(struct dfs_conn *c, u64 id)
@@ -84,7 +85,7 @@ static void end_previous_session(struct dfs_req *r, struct dfs_session *s)
 }
 
 /*
- * We have no multichannel, so binding is refused; the refusal is signed
+ * Multichannel is off, so binding is refused; the refusal is signed
  * with the bound session's key, as a client that signed the request
  * verifies the answer (3.3.5.5.2).
  */
@@ -103,6 +104,7 @@ void dfs_session_destroy(struct dfs_session *s)
 
 	close_trees(s);
 	dfs_kernel_session_gone(s);
+	dfs_channels_session_gone(s);
 	for (pp = &s->conn->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -123,9 +125,10 @@ void dfs_session_destroy(struct dfs_session *s)
 
 void dfs_session_reap(struct dfs_conn *c)
 {
-	struct dfs_session *s = c->sessions, *next;
+	struct dfs_session *s, *next;
 
-	for (; s; s = next) {
+	dfs_channels_reap(c);
+	for (s = c->sessions; s; s = next) {
 		next = s->next;
 		if (s->dead)
 			dfs_session_destroy(s);
@@ -349,7 +352,11 @@ u32 smb2_session_setup(struct dfs_req *r)
 	if (r->body_len < SETUP_REQ_FIXED || dfs_get_le16(r->body) != 25)
 		return STATUS_INVALID_PARAMETER;
 	if (r->body[2] & SMB2_SESSION_FLAG_BINDING)
-		return refuse_binding(r);
+		return dfs_multichannel_enabled(r->srv) ? dfs_channel_bind(r) :
+			refuse_binding(r);
+	st = dfs_channel_setup_check(r);
+	if (st)
+		return st;
 	off = dfs_get_le16(r->body + 12);
 	len = dfs_get_le16(r->body + 14);
 	if (len && (off < SMB2_HDR_SIZE + SETUP_REQ_FIXED ||

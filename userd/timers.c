@@ -10,6 +10,7 @@
 #include "userd/server.h"
 #include "userd/config.h"
 #include "userd/log.h"
+#include "userd/smb2_channel.h"
 
 u64 dfs_monotonic_ms(void)
 {
@@ -26,7 +27,7 @@ static bool authenticated(const struct dfs_conn *c)
 	for (s = c->sessions; s; s = s->next)
 		if (s->state == DFS_SESS_VALID && !s->dead)
 			return true;
-	return false;
+	return dfs_channel_any(c);
 }
 
 static void check_conn(const struct dfs_config *cfg, struct dfs_conn *c, u64 now)
