@@ -23,6 +23,7 @@ struct dfs_auth_cfg;
 struct dfs_ctl;
 struct dfs_kernel;
 struct dfs_notify;
+struct dfs_rpc_pipe;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -161,6 +162,7 @@ struct dfs_open {
 	u64 position;			/* FilePositionInformation */
 	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
 	u32 nlocks, locks_cap;
+	struct dfs_rpc_pipe *pipe;	/* a named pipe on IPC$ (rpc/pipe.c) */
 };
 
 struct dfs_conn {

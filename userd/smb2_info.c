@@ -22,6 +22,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/server.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 #define QI_STRUCT_SIZE	41
@@ -645,6 +646,8 @@ u32 smb2_query_info(struct dfs_req *r)
 	q.o = dfs_open_lookup(r, b + 24);
 	if (!q.o)
 		return STATUS_FILE_CLOSED;
+	if (q.o->pipe)
+		return dfs_pipe_query_info(r, q.o, b[2], b[3], out_len);
 	if (r->rsp_cap < QIR_DATA + 64 * 1024)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	if (out_len > r->rsp_cap - QIR_DATA)
