@@ -360,7 +360,8 @@ static int send_response(struct dfs_rpc_pipe *p, u32 call_id, u16 ctx_id,
 		dfs_put_le16(b + 20, ctx_id);
 		b[22] = 0;				/* cancel_count */
 		b[23] = 0;
-		memcpy(b + DCERPC_RSP_HDR_LEN, stub + done, n);
+		if (n)	/* an empty stub may have no buffer at all */
+			memcpy(b + DCERPC_RSP_HDR_LEN, stub + done, n);
 		done += n;
 	} while (done < len);
 	return 0;

@@ -133,7 +133,8 @@ void ndr_push_align(struct ndr_push *n, u32 align)
 {
 	u32 pad = (align - (n->len & (align - 1))) & (align - 1);
 
-	if (!push_need(n, pad))
+	/* nothing to do, and buf may still be NULL (first push) */
+	if (!pad || !push_need(n, pad))
 		return;
 	memset(n->buf + n->len, 0, pad);
 	n->len += pad;
