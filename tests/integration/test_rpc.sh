@@ -142,5 +142,40 @@ if [[ $SERVER_KIND == dittofs ]]; then
 	fi
 fi
 
+# message-mode details smbclient never provokes (raw PDUs through impacket)
+PIPE_OUT=$(timeout 120 /usr/bin/python3 "$LIB_DIR/test_rpc_pipe.py" \
+	--port "$SMB_PORT" --user "$SMB_USER" --password "$SMB_PASS" \
+	--share "$SMB_SHARE" 2>&1) || true
+for c in transceive-overflow read-remainder read-overflow query-standard-info; do
+	if grep -qx "PASS $c" <<<"$PIPE_OUT"; then
+		pass "rpc.pipe.$c"
+	else
+		fail "rpc.pipe.$c" "$PIPE_OUT"
+	fi
+done
+
+# A listing far larger than one fragment (4280 bytes): the client reads
+# the later fragments with READ after the first came back in TRANSCEIVE.
+stop_server
+BULK=${BULK_SHARES:-200}
+for ((i = 0; i < BULK; i++)); do
+	printf '\n[bulk%03d]\n\tpath = %s\n\tcomment = bulk share number %d of many\n' \
+		"$i" "$DOCS_DIR" "$i"
+done >>"$SERVER_CONF"
+case $SERVER_KIND in
+dittofs) start_dittofsd "$SERVER_CONF" ;;
+samba) start_samba "$SERVER_CONF" "$SMB_PORT" ;;
+esac
+list -U "$SMB_USER%$SMB_PASS"
+n=$(grep -cE '^[[:space:]]+bulk[0-9]{3}[[:space:]]+Disk[[:space:]]+bulk share number' \
+	<<<"$LIST_OUT" || true)
+if [[ $LIST_RC == 0 && $n == "$BULK" ]] && share_row 'IPC\$' IPC &&
+	! has 'NT_STATUS_' "$LIST_OUT"; then
+	pass rpc.list.fragmented
+else
+	fail rpc.list.fragmented "exit status $LIST_RC, $n of $BULK shares listed" \
+		"$(head -c 3000 <<<"$LIST_OUT")"
+fi
+
 stop_server
 finish
