@@ -79,6 +79,19 @@ else
 	fail rpc.list.wrong-password "exit status $LIST_RC" "$LIST_OUT"
 fi
 
+# no account, no listing: srvsvc is not a null-session pipe (Windows'
+# default; Samba lets anonymous list unless "restrict anonymous" is set)
+if [[ $SERVER_KIND == dittofs ]]; then
+	# smbclient shows an empty list (and exits 0) when the pipe is refused
+	list -N
+	if ! share_row docs Disk && ! share_row "$SMB_SHARE" Disk &&
+		! share_row 'IPC\$' IPC; then
+		pass rpc.list.anonymous-empty
+	else
+		fail rpc.list.anonymous-empty "exit status $LIST_RC" "$LIST_OUT"
+	fi
+fi
+
 # rpc CMD: rpcclient's output for one command (status in RPC_RC)
 rpc() {
 	RPC_RC=0

@@ -79,6 +79,13 @@ u32 dfs_pipe_create(struct dfs_req *r, const u8 *name, u32 name_len,
 		log_debug("%s: no pipe '%s'", r->conn->peer, utf8);
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	}
+	/*
+	 * Who has no account learns nothing about the shares: srvsvc is not a
+	 * null-session pipe on Windows either (guests, who logged in with
+	 * some name, may list).
+	 */
+	if (r->sess->anonymous)
+		return STATUS_ACCESS_DENIED;
 	o = dfs_open_new(r->srv, r->tree);
 	if (!o)
 		return STATUS_INSUFFICIENT_RESOURCES;

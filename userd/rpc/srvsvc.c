@@ -68,15 +68,18 @@ static void windows_path(const char *unix_path, char *out, size_t cap)
 			out[i] = '\\';
 }
 
+/* How sh looks at level; the use count (a walk of all trees) only if shown */
 static void view_of(const struct dfs_server *srv,
-		    const struct dfs_share_cfg *sh, struct share_view *v)
+		    const struct dfs_share_cfg *sh, u32 level,
+		    struct share_view *v)
 {
 	const struct dfs_config *cfg = srv->cfg;
 	int enc;
 
 	memset(v, 0, sizeof(*v));
 	v->sh = sh;
-	v->uses = current_uses(srv, sh);
+	if (level == 2 || level == 502)
+		v->uses = current_uses(srv, sh);
 	if (!sh) {
 		/* as Samba shows it: an administrative, hidden IPC share */
 		v->name = "IPC$";
@@ -192,11 +195,11 @@ static void push_share_array(struct ndr_push *n, const struct dfs_server *srv,
 
 	ndr_push_u32(n, count);			/* conformance */
 	for (i = 0; i < count && !n->err; i++) {
-		view_of(srv, list[i], &v);
+		view_of(srv, list[i], level, &v);
 		push_share_fixed(n, level, &v);
 	}
 	for (i = 0; i < count && !n->err; i++) {
-		view_of(srv, list[i], &v);
+		view_of(srv, list[i], level, &v);
 		push_share_deferred(n, level, &v);
 	}
 }
@@ -277,7 +280,7 @@ static u32 share_get_info(const struct dfs_server *srv, struct ndr_pull *in,
 	ndr_push_u32(out, level);			/* union discriminant */
 	ndr_push_ptr(out, !werr);
 	if (!werr) {
-		view_of(srv, sh, &v);
+		view_of(srv, sh, level, &v);
 		if (level == 1005) {
 			ndr_push_u32(out, v.flags);
 		} else {
