@@ -10,7 +10,8 @@
  * the rest is written in (all at once, 1, 7, 16, 24, 100, 1432, 4280);
  * bits 4-6: the size of each read (1, 16, 24, 100, 1432, 4280, 65536,
  * 8 MiB). Bit 7: read only after the last write (output piles up). The
- * rest: any number of PDUs.
+ * rest: any number of PDUs; the low bit of the last byte makes the caller
+ * a null session (srvsvc then refuses the levels with paths).
  */
 #include "tests/fuzz/fuzz_common.h"
 #include "userd/rpc/dcerpc.h"
@@ -58,22 +59,23 @@ int dfs_fuzz_dcerpc(const uint8_t *data, size_t size)
 	static const u32 wsizes[8] = { 0, 1, 7, 16, 24, 100, 1432, 4280 };
 	static const u32 rsizes[8] = { 1, 16, 24, 100, 1432, 4280, 65536,
 				       8u << 20 };
-	struct dfs_server *srv = fz_server();
+	struct srvsvc_caller who = { .srv = fz_server() };
 	struct dfs_rpc_pipe *p;
 	u32 wsz, rsz, off = 1, n;
 
 	if (size < 1)
 		return 0;
+	who.anonymous = size > 1 && (data[size - 1] & 1);	/* any byte will do */
 	wsz = wsizes[(data[0] >> 1) & 7];
 	rsz = rsizes[(data[0] >> 4) & 7];
 	p = dfs_rpc_pipe_new(&dfs_srvsvc_iface);
 	if (!p)
 		abort();
-	if ((data[0] & 1) && dfs_rpc_write(p, srv, fd_bind, sizeof(fd_bind)))
+	if ((data[0] & 1) && dfs_rpc_write(p, &who, fd_bind, sizeof(fd_bind)))
 		abort();
 	while (off < size) {
 		n = wsz && size - off > wsz ? wsz : (u32)(size - off);
-		if (dfs_rpc_write(p, srv, data + off, n) == -ENOMEM)
+		if (dfs_rpc_write(p, &who, data + off, n) == -ENOMEM)
 			abort();
 		off += n;
 		if (!(data[0] & 0x80))

@@ -79,18 +79,11 @@ else
 	fail rpc.list.wrong-password "exit status $LIST_RC" "$LIST_OUT"
 fi
 
-# no account, no listing: srvsvc is not a null-session pipe (Windows'
-# default; Samba lets anonymous list unless "restrict anonymous" is set)
-if [[ $SERVER_KIND == dittofs ]]; then
-	# smbclient shows an empty list (and exits 0) when the pipe is refused
-	list -N
-	if ! share_row docs Disk && ! share_row "$SMB_SHARE" Disk &&
-		! share_row 'IPC\$' IPC; then
-		pass rpc.list.anonymous-empty
-	else
-		fail rpc.list.anonymous-empty "exit status $LIST_RC" "$LIST_OUT"
-	fi
-fi
+# a null session lists names and comments (levels 0 and 1), as on Samba
+# and Windows with anonymous enumeration allowed; paths need an account
+# (checked by smbtorture's "anonymous access" tests below)
+list -N
+listing_ok rpc.list.anonymous
 
 # rpc CMD: rpcclient's output for one command (status in RPC_RC)
 rpc() {
@@ -153,6 +146,35 @@ if [[ $SERVER_KIND == dittofs ]]; then
 	else
 		fail rpc.unknown-pipe "exit status $RPC_RC" "$RPC_OUT"
 	fi
+fi
+
+# smbtorture's srvsvc tests for the calls the server implements, with an
+# account and as a null session (the others: opnums it does not have)
+TORTURE_RPC=(
+	"srvsvc (admin access).NetShareEnumAll"
+	"srvsvc (admin access).NetShareEnum"
+	"srvsvc (admin access).NetShareGetInfo"
+	"srvsvc (admin access).NetSrvGetInfo"
+	"srvsvc anonymous access.NetShareEnumAll"
+	"srvsvc anonymous access.NetShareEnum"
+	"srvsvc anonymous access.NetShareGetInfo"
+)
+if command -v smbtorture >/dev/null; then
+	args=()
+	for t in "${TORTURE_RPC[@]}"; do args+=("rpc.srvsvc.$t"); done
+	out=$(timeout 300 smbtorture "ncacn_np:127.0.0.1" -p "$SMB_PORT" \
+		-s "$CLIENT_CONF" -U "$SMB_USER%$SMB_PASS" \
+		--option="torture:share=$SMB_SHARE" "${args[@]}" 2>&1) || true
+	for t in "${TORTURE_RPC[@]}"; do
+		name="rpc.torture.${t//[ ()]/_}"
+		if grep -qxF "success: $t" <<<"$out"; then
+			pass "$name"
+		else
+			fail "$name" "$(grep -F -A3 "failure: $t [" <<<"$out" | head -8)"
+		fi
+	done
+else
+	skip rpc.torture "smbtorture is not installed"
 fi
 
 # message-mode details smbclient never provokes (raw PDUs through impacket)

@@ -54,6 +54,7 @@ static const char enum_rsp_stub_hex[] =
 	"00000000";				/* WERR_OK */
 
 static struct dfs_server srv;
+static struct srvsvc_caller who = { .srv = &srv };
 
 static void add_share(const char *name, const char *comment, bool browseable)
 {
@@ -83,6 +84,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	who.anonymous = false;
 	dfs_config_free(srv.cfg);
 	srv.cfg = NULL;
 }
@@ -98,7 +100,7 @@ static void feed(struct dfs_rpc_pipe *p, const char *hex)
 	u8 buf[4096];
 	size_t n = unhex(hex, buf, sizeof(buf));
 
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, buf, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, buf, (u32)n), 0);
 }
 
 /* The next whole output message; its length, 0 if none. */
@@ -194,9 +196,9 @@ START_TEST(test_request_fragments)
 	f2[3] = DCERPC_PFC_LAST_FRAG;
 	dfs_put_le16(f2 + 8, (u16)(24 + len - cut));
 	for (i = 0; i < cut; i++)
-		ck_assert_int_eq(dfs_rpc_write(p, &srv, f1 + i, 1), 0);
+		ck_assert_int_eq(dfs_rpc_write(p, &who, f1 + i, 1), 0);
 	ck_assert_uint_eq(dfs_rpc_pending(p), 0);	/* not complete yet */
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, f2, (u32)(24 + len - cut)), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, f2, (u32)(24 + len - cut)), 0);
 	n = next_msg(p, rsp, sizeof(rsp));
 	ck_assert_uint_eq(n, DCERPC_RSP_HDR_LEN + slen);
 	ck_assert_mem_eq(rsp + DCERPC_RSP_HDR_LEN, stub, slen);
@@ -238,7 +240,7 @@ START_TEST(test_response_fragments)
 		add_share(name, "a longer comment to fill fragments", true);
 	}
 	dfs_put_le16(bind + 18, 100);	/* max_recv_frag below the minimum */
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)blen), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)blen), 0);
 	n = next_msg(p, rsp, sizeof(rsp));
 	ck_assert_uint_eq(dfs_get_le16(rsp + 16), DCERPC_MIN_FRAG);
 	feed(p, enum_hex);
@@ -348,7 +350,7 @@ static void request(struct dfs_rpc_pipe *p, u32 call_id, u16 opnum,
 	dfs_put_le32(pdu + 12, call_id);
 	dfs_put_le32(pdu + 16, (u32)n);
 	dfs_put_le16(pdu + 22, opnum);
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, pdu, (u32)(24 + n)), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, pdu, (u32)(24 + n)), 0);
 }
 
 /* The next message must be a FAULT for call_id with status. */
@@ -442,35 +444,35 @@ START_TEST(test_bind_naks)
 
 	/* version 4 */
 	bind[0] = 4;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_PROTOCOL_VERSION);
 	bind[0] = 5;
 	/* big-endian data representation: we speak little-endian only */
 	bind[4] = 0x00;
 	bind[8] = 0x00;
 	bind[9] = (u8)n;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_PROTOCOL_VERSION);
 	n = unhex(bind_hex, bind, sizeof(bind));
 	/* no context items */
 	bind[24] = 0;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_NOT_SPECIFIED);
 	/* five context items announced, one present */
 	bind[24] = 5;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_NOT_SPECIFIED);
 	/* transfer syntax count past the end */
 	bind[24] = 1;
 	bind[30] = 200;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_NOT_SPECIFIED);
 	/* an auth verifier: no security providers here */
 	n = unhex(BIND_HEX "0a020000" "00000000" "0000000000000000", bind,
 		  sizeof(bind));
 	dfs_put_le16(bind + 8, (u16)n);
 	dfs_put_le16(bind + 10, 8);
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	expect_nak(p, DCERPC_NAK_AUTH_TYPE);
 	/* a proper bind, then a second one */
 	feed(p, bind_hex);
@@ -480,7 +482,7 @@ START_TEST(test_bind_naks)
 	/* ALTER_CONTEXT works on a bound pipe; the sec_addr is empty */
 	n = unhex(bind_hex, bind, sizeof(bind));
 	bind[2] = DCERPC_ALTER_CONTEXT;
-	ck_assert_int_eq(dfs_rpc_write(p, &srv, bind, (u32)n), 0);
+	ck_assert_int_eq(dfs_rpc_write(p, &who, bind, (u32)n), 0);
 	ck_assert_uint_eq(next_msg(p, bind, sizeof(bind)), 56);
 	ck_assert_uint_eq(bind[2], DCERPC_ALTER_RESP);
 	ck_assert_uint_eq(dfs_get_le16(bind + 24), 0);
@@ -511,7 +513,7 @@ START_TEST(test_lost_framing)
 		dfs_put_le16(frag + 22, 15);
 		for (i = 0; i <= calls; i++) {
 			frag[3] = i == 0 ? DCERPC_PFC_FIRST_FRAG : 0;
-			ck_assert_int_eq(dfs_rpc_write(p, &srv, frag, 65535), 0);
+			ck_assert_int_eq(dfs_rpc_write(p, &who, frag, 65535), 0);
 			if (dfs_rpc_pending(p))
 				break;
 		}
@@ -612,6 +614,86 @@ START_TEST(test_server_get_info)
 }
 END_TEST
 
+/* A null session sees names, not paths; sticky enumerations have no 501 */
+START_TEST(test_levels_and_callers)
+{
+	struct dfs_rpc_pipe *p = bound_pipe();
+	u8 m[1024];
+	u32 n;
+
+	who.anonymous = true;
+	request(p, 2, 15, "00000000" "01000000" "01000000" "00000000"
+		"ffffffff" "00000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_OK);
+	request(p, 3, 15, "00000000" "02000000" "02000000" "00000000"
+		"ffffffff" "00000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_ACCESS_DENIED);
+	ck_assert_uint_eq(n, 24 + 4 * 6);	/* level, switch, NULL, total, NULL, werr */
+	request(p, 4, 16, "00000000" "06000000" "00000000" "06000000"
+		"730068006100720065000000" "f6010000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_ACCESS_DENIED);
+	request(p, 5, 21, "00000000" "66000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_ACCESS_DENIED);
+	who.anonymous = false;
+	request(p, 6, 15, "00000000" "02000000" "02000000" "00000000"
+		"ffffffff" "00000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_OK);
+	/* NetrShareEnumSticky: 501 is not one of its levels; IPC$ is not listed */
+	request(p, 7, 36, "00000000" "f5010000" "f5010000" "00000000"
+		"ffffffff" "00000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_INVALID_LEVEL);
+	request(p, 8, 36, "00000000" "00000000" "00000000" "00000000"
+		"ffffffff" "00000000");
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_OK);
+	ck_assert_uint_eq(dfs_get_le32(m + 24 + 12), 1);	/* EntriesRead */
+	/* GetInfo levels an enumeration does not have */
+	request(p, 9, 16, "00000000" "06000000" "00000000" "06000000"
+		"730068006100720065000000" "ec030000");		/* 1004 */
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_OK);
+	ck_assert_uint_eq(n, 24 + 8 + 4 + 12 + 4 + 4);	/* remark "c" */
+	request(p, 10, 16, "00000000" "06000000" "00000000" "06000000"
+		"730068006100720065000000" "dd050000");	/* 1501 */
+	ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), WERR_OK);
+	dfs_rpc_pipe_free(p);
+}
+END_TEST
+
+/* NetrShareCheck: a share's local path (or its drive) is shared */
+START_TEST(test_share_check)
+{
+	static const struct {
+		const char *dev_hex;	/* conformant varying string */
+		u32 werr;
+	} cases[] = {
+		/* "C:\srv\share" */
+		{ "0d000000" "00000000" "0d000000"
+		  "43003a005c007300720076005c00730068006100720065000000" "0000",
+		  WERR_OK },
+		/* "c:\SRV" (a directory above it, any case) */
+		{ "07000000" "00000000" "07000000" "63003a005c00530052005600" "0000",
+		  WERR_OK },
+		/* "C:\sr": not a directory of the path */
+		{ "06000000" "00000000" "06000000" "43003a005c00730072000000",
+		  WERR_NERR_DEVICENOTSHARED },
+		/* "D:" */
+		{ "03000000" "00000000" "03000000" "44003a000000" "0000",
+		  WERR_NERR_DEVICENOTSHARED },
+	};
+	struct dfs_rpc_pipe *p = bound_pipe();
+	char hex[256];
+	u8 m[256];
+	u32 i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(hex, sizeof(hex), "00000000%s", cases[i].dev_hex);
+		request(p, 2 + i, 20, hex);
+		ck_assert_uint_eq(werror_of_next(p, m, sizeof(m), &n), cases[i].werr);
+		ck_assert_uint_eq(n, 24 + 8);
+	}
+	dfs_rpc_pipe_free(p);
+}
+END_TEST
+
 START_TEST(test_ndr_push)
 {
 	struct ndr_push n;
@@ -703,6 +785,8 @@ static Suite *rpc_suite(void)
 	tcase_add_test(tc, test_lost_framing);
 	tcase_add_test(tc, test_share_get_info);
 	tcase_add_test(tc, test_server_get_info);
+	tcase_add_test(tc, test_levels_and_callers);
+	tcase_add_test(tc, test_share_check);
 	tcase_add_test(tc, test_ndr_push);
 	tcase_add_test(tc, test_ndr_pull);
 	suite_add_tcase(s, tc);

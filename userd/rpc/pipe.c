@@ -79,13 +79,6 @@ u32 dfs_pipe_create(struct dfs_req *r, const u8 *name, u32 name_len,
 		log_debug("%s: no pipe '%s'", r->conn->peer, utf8);
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	}
-	/*
-	 * Who has no account learns nothing about the shares: srvsvc is not a
-	 * null-session pipe on Windows either (guests, who logged in with
-	 * some name, may list).
-	 */
-	if (r->sess->anonymous)
-		return STATUS_ACCESS_DENIED;
 	o = dfs_open_new(r->srv, r->tree);
 	if (!o)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -108,6 +101,18 @@ u32 dfs_pipe_create(struct dfs_req *r, const u8 *name, u32 name_len,
 	write_create_rsp(r, o);
 	log_debug("%s: opened pipe %s", r->conn->peer, iface->pipe_name);
 	return STATUS_SUCCESS;
+}
+
+/* Feed the pipe; the interface learns who is calling */
+static int rpc_write(struct dfs_req *r, struct dfs_open *o, const u8 *data,
+		     u32 len)
+{
+	struct srvsvc_caller who = {
+		.srv = r->srv,
+		.anonymous = r->sess->anonymous,
+	};
+
+	return dfs_rpc_write(o->pipe, &who, data, len);
 }
 
 static u32 errno_status(int err)
@@ -146,7 +151,7 @@ u32 dfs_pipe_write(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 
 	if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
-	ret = dfs_rpc_write(o->pipe, r->srv, data, len);
+	ret = rpc_write(r, o, data, len);
 	if (ret < 0)
 		return errno_status(ret);
 	dfs_put_le16(p, WRR_STRUCT_SIZE);
@@ -173,7 +178,7 @@ u32 dfs_pipe_transceive(struct dfs_req *r, struct dfs_open *o, const u8 *in,
 	/* a transaction starts on an empty pipe (MS-FSCC 2.3.49) */
 	if (dfs_rpc_pending(o->pipe))
 		return STATUS_PIPE_BUSY;
-	ret = dfs_rpc_write(o->pipe, r->srv, in, in_len);
+	ret = rpc_write(r, o, in, in_len);
 	if (ret < 0)
 		return errno_status(ret);
 	*out_len = dfs_rpc_read(o->pipe, out, max_out, &more);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * srvsvc.c - MS-SRVS on the srvsvc pipe: NetrShareEnum (opnum 15),
- * NetrShareGetInfo (16), NetrServerGetInfo (21) and NetrShareEnumSticky
- * (36). Other opnums get an
+ * NetrShareGetInfo (16), NetrShareCheck (20), NetrServerGetInfo (21)
+ * and NetrShareEnumSticky (36). Other opnums get an
  * op_rng_error fault, as from a server that does not have them.
  *
  * Every response stub is written in NDR order: a structure's fixed part
@@ -96,6 +96,15 @@ static void view_of(const struct dfs_server *srv,
 	enc = sh->encrypt >= 0 ? sh->encrypt : cfg->smb_encrypt;
 	if (enc == DFS_ENCRYPT_REQUIRED)
 		v->flags |= SHI1005_FLAGS_ENCRYPT_DATA;
+}
+
+/*
+ * Levels that show local paths or a security descriptor are not for
+ * null sessions (as Windows and Samba answer, and smbtorture checks).
+ */
+static bool level_needs_account(u32 level)
+{
+	return level == 2 || level == 502 || level == 1501;
 }
 
 static bool level_known(u32 level)
@@ -211,12 +220,12 @@ static void push_share_array(struct ndr_push *n, const struct dfs_server *srv,
  * must come empty. Everything from the resume handle on is returned at
  * once (the preferred length is a hint).
  */
-static u32 share_enum(const struct dfs_server *srv, struct ndr_pull *in,
-		      struct ndr_push *out, bool sticky)
+static u32 share_enum(const struct dfs_server *srv, bool anon,
+		      struct ndr_pull *in, struct ndr_push *out, bool sticky)
 {
 	const struct dfs_share_cfg **list;
 	u32 level, total, start = 0, count;
-	bool has_resume;
+	bool has_resume, known, denied;
 
 	pull_server_name(in);
 	level = ndr_pull_u32(in);
@@ -234,14 +243,19 @@ static u32 share_enum(const struct dfs_server *srv, struct ndr_pull *in,
 	if (in->err)
 		return DCERPC_NCA_S_FAULT_NDR;
 
+	/* NetrShareEnumSticky has no level 501 (smbtorture rpc.srvsvc agrees) */
+	known = level_known(level) && !(sticky && level == 501);
+	/* a null session enumerates at 0 and 1 only (GetInfo allows 501) */
+	denied = known && anon && (level_needs_account(level) || level == 501);
+	known = known && !denied;
 	list = list_shares(srv->cfg, sticky, &total);
 	if (!list)
 		return DCERPC_NCA_S_FAULT_REMOTE_NO_MEMORY;
 	count = start < total ? total - start : 0;
 	ndr_push_u32(out, level);
 	ndr_push_u32(out, level);
-	ndr_push_ptr(out, level_known(level));	/* the container */
-	if (level_known(level)) {
+	ndr_push_ptr(out, known);		/* the container */
+	if (known) {
 		ndr_push_u32(out, count);		/* EntriesRead */
 		ndr_push_ptr(out, count > 0);
 		if (count)
@@ -251,14 +265,91 @@ static u32 share_enum(const struct dfs_server *srv, struct ndr_pull *in,
 	ndr_push_ptr(out, has_resume);
 	if (has_resume)
 		ndr_push_u32(out, 0);			/* nothing left */
-	ndr_push_u32(out, level_known(level) ? WERR_OK : WERR_INVALID_LEVEL);
+	ndr_push_u32(out, known ? WERR_OK :
+			  denied ? WERR_ACCESS_DENIED : WERR_INVALID_LEVEL);
 	free(list);
 	return 0;
 }
 
+/* Levels NetrShareGetInfo has and an enumeration does not (2.2.3.6) */
+static bool info_only_level(u32 level)
+{
+	return level == 1004 || level == 1005 || level == 1006 ||
+	       level == 1007 || level == 1501;
+}
+
+/* SHARE_INFO_1004 (remark), 1005 (flags), 1006 (max uses), 1007, 1501 */
+static void push_share_info_only(struct ndr_push *n, u32 level,
+				 const struct share_view *v)
+{
+	switch (level) {
+	case 1004:
+		ndr_push_ptr(n, true);
+		ndr_push_wstring(n, v->remark);
+		break;
+	case 1005:
+		ndr_push_u32(n, v->flags);
+		break;
+	case 1006:
+		ndr_push_u32(n, 0xFFFFFFFFu);		/* unlimited */
+		break;
+	case 1007:
+		ndr_push_u32(n, v->flags);
+		ndr_push_ptr(n, true);			/* AlternateDirectoryName */
+		ndr_push_wstring(n, "");
+		break;
+	case 1501:
+		/* no share ACL: an empty security descriptor buffer */
+		ndr_push_u32(n, 0);
+		ndr_push_ptr(n, false);
+		break;
+	}
+}
+
+/*
+ * Is device (a Windows path, "C:" or "C:\dir") the local path of sh, or
+ * a drive or directory that holds it? Compared without case, as on NTFS.
+ */
+static bool device_holds(const char *device, const struct dfs_share_cfg *sh)
+{
+	char path[PATH_MAX + 4];
+	size_t n = strlen(device);
+
+	windows_path(sh->path, path, sizeof(path));
+	while (n > 2 && device[n - 1] == '\\')
+		n--;			/* "C:\dir\" is "C:\dir" */
+	return n && !strncasecmp(path, device, n) &&
+	       (path[n] == '\0' || path[n] == '\\' || device[n - 1] == '\\');
+}
+
+/* NetrShareCheck (MS-SRVS 3.1.4.15): is a local device shared? */
+static u32 share_check(const struct dfs_server *srv, struct ndr_pull *in,
+		       struct ndr_push *out)
+{
+	char device[NDR_MAX_STRING * 3 + 1];
+	const struct dfs_share_cfg *sh;
+
+	pull_server_name(in);
+	ndr_pull_wstring(in, device, sizeof(device));
+	if (in->err)
+		return DCERPC_NCA_S_FAULT_NDR;
+	/* IPC$, whose local path (levels 2, 502) is empty, holds "" */
+	if (!device[0]) {
+		ndr_push_u32(out, STYPE_IPC | STYPE_SPECIAL);
+		ndr_push_u32(out, WERR_OK);
+		return 0;
+	}
+	for (sh = srv->cfg->shares; sh; sh = sh->next)
+		if (device_holds(device, sh))
+			break;
+	ndr_push_u32(out, STYPE_DISKTREE);		/* Type */
+	ndr_push_u32(out, sh ? WERR_OK : WERR_NERR_DEVICENOTSHARED);
+	return 0;
+}
+
 /* NetrShareGetInfo (MS-SRVS 3.1.4.10): ServerName, NetName, Level */
-static u32 share_get_info(const struct dfs_server *srv, struct ndr_pull *in,
-			  struct ndr_push *out)
+static u32 share_get_info(const struct dfs_server *srv, bool anon,
+			  struct ndr_pull *in, struct ndr_push *out)
 {
 	char name[NDR_MAX_STRING * 3 + 1];
 	const struct dfs_share_cfg *sh = NULL;
@@ -275,14 +366,16 @@ static u32 share_get_info(const struct dfs_server *srv, struct ndr_pull *in,
 		if (!sh)
 			werr = WERR_NERR_NETNAMENOTFOUND;
 	}
-	if (!werr && !level_known(level) && level != 1005)
+	if (!werr && !level_known(level) && !info_only_level(level))
 		werr = WERR_INVALID_LEVEL;
+	if (!werr && anon && level_needs_account(level))
+		werr = WERR_ACCESS_DENIED;
 	ndr_push_u32(out, level);			/* union discriminant */
 	ndr_push_ptr(out, !werr);
 	if (!werr) {
 		view_of(srv, sh, level, &v);
-		if (level == 1005) {
-			ndr_push_u32(out, v.flags);
+		if (info_only_level(level)) {
+			push_share_info_only(out, level, &v);
 		} else {
 			push_share_fixed(out, level, &v);
 			push_share_deferred(out, level, &v);
@@ -293,8 +386,8 @@ static u32 share_get_info(const struct dfs_server *srv, struct ndr_pull *in,
 }
 
 /* NetrServerGetInfo (MS-SRVS 3.1.4.17): ServerName, Level 100/101/102 */
-static u32 server_get_info(const struct dfs_server *srv, struct ndr_pull *in,
-			   struct ndr_push *out)
+static u32 server_get_info(const struct dfs_server *srv, bool anon,
+			   struct ndr_pull *in, struct ndr_push *out)
 {
 	const struct dfs_config *cfg = srv->cfg;
 	u32 level;
@@ -306,9 +399,9 @@ static u32 server_get_info(const struct dfs_server *srv, struct ndr_pull *in,
 		return DCERPC_NCA_S_FAULT_NDR;
 	known = level == 100 || level == 101 || level == 102;
 	ndr_push_u32(out, level);
-	ndr_push_ptr(out, known);
-	if (!known) {
-		ndr_push_u32(out, WERR_INVALID_LEVEL);
+	ndr_push_ptr(out, known && !(anon && level == 102));
+	if (!known || (anon && level == 102)) {	/* 102 has the user path */
+		ndr_push_u32(out, known ? WERR_ACCESS_DENIED : WERR_INVALID_LEVEL);
 		return 0;
 	}
 	ndr_push_u32(out, PLATFORM_ID_NT);
@@ -340,19 +433,23 @@ static u32 server_get_info(const struct dfs_server *srv, struct ndr_pull *in,
 static u32 srvsvc_call(const void *ctx, u16 opnum, const u8 *stub, u32 len,
 		       struct ndr_push *out)
 {
-	const struct dfs_server *srv = ctx;
+	const struct srvsvc_caller *who = ctx;
+	const struct dfs_server *srv = who->srv;
+	bool anon = who->anonymous;
 	struct ndr_pull in;
 
 	ndr_pull_init(&in, stub, len);
 	switch (opnum) {
 	case SRVSVC_OPNUM_NETSHAREENUMALL:
-		return share_enum(srv, &in, out, false);
+		return share_enum(srv, anon, &in, out, false);
 	case SRVSVC_OPNUM_NETSHAREENUMSTICKY:
-		return share_enum(srv, &in, out, true);
+		return share_enum(srv, anon, &in, out, true);
 	case SRVSVC_OPNUM_NETSHAREGETINFO:
-		return share_get_info(srv, &in, out);
+		return share_get_info(srv, anon, &in, out);
+	case SRVSVC_OPNUM_NETSHARECHECK:
+		return share_check(srv, &in, out);
 	case SRVSVC_OPNUM_NETSERVERGETINFO:
-		return server_get_info(srv, &in, out);
+		return server_get_info(srv, anon, &in, out);
 	default:
 		return DCERPC_NCA_S_OP_RNG_ERROR;
 	}
