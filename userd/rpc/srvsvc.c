@@ -261,7 +261,7 @@ static u32 share_enum(const struct dfs_server *srv, bool anon,
 		if (count)
 			push_share_array(out, srv, level, list + start, count);
 	}
-	ndr_push_u32(out, total);			/* TotalEntries */
+	ndr_push_u32(out, known ? total : 0);		/* TotalEntries */
 	ndr_push_ptr(out, has_resume);
 	if (has_resume)
 		ndr_push_u32(out, 0);			/* nothing left */
