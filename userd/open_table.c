@@ -16,6 +16,7 @@
 #include "userd/server.h"
 #include "userd/notify_watch.h"
 #include "userd/smb2_streams.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 #define OPEN_TABLE_MIN 64
@@ -246,6 +247,8 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 		apply_delete_on_close(srv, o);
 	if (o->fd >= 0)
 		close(o->fd);
+	if (o->pipe)
+		dfs_pipe_free(o);
 	free(o->path);
 	free(o->stream);
 	free(o);

@@ -24,6 +24,7 @@ struct dfs_ctl;
 struct dfs_kernel;
 struct dfs_notify;
 struct dfs_channel;
+struct dfs_rpc_pipe;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -172,6 +173,7 @@ struct dfs_open {
 	u32 nlocks, locks_cap;
 	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */
 	u8 lock_seq[64];
+	struct dfs_rpc_pipe *pipe;	/* a named pipe on IPC$ (rpc/pipe.c) */
 };
 
 struct dfs_conn {

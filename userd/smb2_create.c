@@ -20,6 +20,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 /* CREATE request fields (offsets in the body) */
@@ -680,8 +681,14 @@ u32 smb2_create(struct dfs_req *r)
 	if (!a)
 		return STATUS_NO_MEMORY;
 	st = parse_create(r, a);
-	if (!st && r->tree->ipc)
-		st = STATUS_OBJECT_NAME_NOT_FOUND;	/* no pipes yet */
+	if (!st && r->tree->ipc) {	/* named pipes (rpc/pipe.c) */
+		u16 nlen = dfs_get_le16(b + CR_NAME_LENGTH);
+
+		st = dfs_pipe_create(r, nlen ? b + dfs_get_le16(b + CR_NAME_OFFSET) -
+				     SMB2_HDR_SIZE : b, nlen, a->desired, a->share);
+		free(a);
+		return st;
+	}
 	/* Windows refuses a name that starts at the root: it is relative */
 	if (!st && dfs_get_le16(b + CR_NAME_LENGTH) >= 2 &&
 	    dfs_get_le16(b + dfs_get_le16(b + CR_NAME_OFFSET) - SMB2_HDR_SIZE) == '\\')

@@ -23,6 +23,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 #define QI_STRUCT_SIZE	41
@@ -644,6 +645,8 @@ u32 smb2_query_info(struct dfs_req *r)
 	q.o = dfs_open_lookup(r, b + 24);
 	if (!q.o)
 		return STATUS_FILE_CLOSED;
+	if (q.o->pipe)
+		return dfs_pipe_query_info(r, q.o, b[2], b[3], out_len);
 	if (r->rsp_cap < QIR_DATA + 64 * 1024)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	if (out_len > r->rsp_cap - QIR_DATA)

@@ -15,6 +15,7 @@
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
 #include "userd/smb2_channel.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 #define FSCTL_SET_COMPRESSION_NONE 0
@@ -493,6 +494,21 @@ static u32 snapshots(struct dfs_req *r, const struct ioctl_req *q)
 	return ioctl_rsp(r, q, 16);
 }
 
+/* FSCTL_PIPE_TRANSCEIVE: one RPC round trip on a pipe (rpc/pipe.c) */
+static u32 pipe_transceive(struct dfs_req *r, const struct ioctl_req *q)
+{
+	struct dfs_open *o = dfs_open_lookup(r, q->fileid);
+	u32 out_len, st;
+
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	st = dfs_pipe_transceive(r, o, q->in, q->in_len, r->rsp_body + IOR_FIXED,
+				 q->max_out, &out_len);
+	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW)
+		ioctl_rsp(r, q, out_len);
+	return st;
+}
+
 /* FSCTLs on an open file */
 static u32 file_fsctl(struct dfs_req *r, const struct ioctl_req *q)
 {
@@ -591,7 +607,7 @@ u32 smb2_ioctl(struct dfs_req *r)
 	case FSCTL_QUERY_NETWORK_INTERFACE_INFO:
 		return network_interfaces(r, &q);
 	case FSCTL_PIPE_TRANSCEIVE:
-		return r->tree->ipc ? STATUS_NOT_SUPPORTED :
+		return r->tree->ipc ? pipe_transceive(r, &q) :
 		       STATUS_INVALID_DEVICE_REQUEST;
 	default:
 		return file_fsctl(r, &q);

@@ -10,6 +10,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
+#include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
 #define RD_STRUCT_SIZE	49
@@ -107,6 +108,8 @@ u32 smb2_read(struct dfs_req *r)
 	o = dfs_open_lookup(r, b + 16);
 	if (!o)
 		return STATUS_FILE_CLOSED;
+	if (o->pipe)
+		return dfs_pipe_read(r, o, len);
 	if (o->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
@@ -206,6 +209,8 @@ u32 smb2_write(struct dfs_req *r)
 	o = dfs_open_lookup(r, b + 16);
 	if (!o)
 		return STATUS_FILE_CLOSED;
+	if (o->pipe)
+		return dfs_pipe_write(r, o, len ? b + doff - SMB2_HDR_SIZE : b, len);
 	if (o->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))

@@ -19,6 +19,9 @@ tcp.payload) are cut into NetBIOS frames, and written as:
   fuzz_negotiate/  config byte + each NEGOTIATE body
   fuzz_auth/       the SESSION_SETUP security buffers of one connection,
                    in fuzz_auth's token-list format
+  fuzz_dcerpc/     flags 0x00 + the DCE/RPC bytes written to one pipe handle
+                   (FSCTL_PIPE_TRANSCEIVE input and WRITE data, bind first),
+                   and flags 0x01 (harness binds) + each request PDU
 
 Files are named by content hash, so running it twice adds nothing new.
 Signed or encrypted frames are kept too: they exercise the refusal paths.
@@ -31,6 +34,8 @@ import sys
 
 SMB2_MAGIC = b"\xfeSMB"
 NEGOTIATE, SESSION_SETUP, TREE_CONNECT = 0, 1, 3
+WRITE, IOCTL = 9, 11
+FSCTL_PIPE_TRANSCEIVE = 0x0011C017
 
 
 def streams(pcap, port):
@@ -74,6 +79,39 @@ def setup_token(frame):
     return pdu[off:off + ln]
 
 
+def pdus(frame):
+    """The SMB2 PDUs of a frame's compound chain."""
+    pdu, out = frame[4:], []
+    while len(pdu) >= 64 and pdu[:4] == SMB2_MAGIC:
+        nxt = struct.unpack_from("<I", pdu, 20)[0]
+        out.append(pdu[:nxt] if nxt else pdu)
+        if not nxt or nxt >= len(pdu):
+            break
+        pdu = pdu[nxt:]
+    return out
+
+
+def pipe_bytes(frames_):
+    """{FileId: DCE/RPC bytes a client wrote to that pipe handle}."""
+    out = {}
+    for f in frames_:
+        for pdu in pdus(f):
+            cmd = struct.unpack_from("<H", pdu, 12)[0]
+            body = pdu[64:]
+            if cmd == IOCTL and len(body) >= 56 and \
+                    struct.unpack_from("<I", body, 4)[0] == FSCTL_PIPE_TRANSCEIVE:
+                fid = body[8:24]
+                off, ln = struct.unpack_from("<II", body, 24)
+            elif cmd == WRITE and len(body) >= 48:
+                fid = body[16:32]
+                off = struct.unpack_from("<H", body, 2)[0]
+                ln = struct.unpack_from("<I", body, 4)[0]
+            else:
+                continue
+            out[fid] = out.get(fid, b"") + pdu[off:off + ln]
+    return out
+
+
 def save(outdir, target, blob, limit):
     d = os.path.join(outdir, target)
     os.makedirs(d, exist_ok=True)
@@ -107,6 +145,16 @@ def main():
         for f, c in zip(fr, cmds):
             if c == NEGOTIATE:
                 save(outdir, "fuzz_negotiate", b"\x0c" + f[4 + 64:], 20)
+        for data in pipe_bytes(fr).values():
+            save(outdir, "fuzz_dcerpc", b"\x00" + data, 40)
+            pos = 0
+            while pos + 16 <= len(data):
+                flen = struct.unpack_from("<H", data, pos + 8)[0]
+                if flen < 16:
+                    break
+                if data[pos + 2] == 0:      # a REQUEST
+                    save(outdir, "fuzz_dcerpc", b"\x01" + data[pos:pos + flen], 40)
+                pos += flen
         if TREE_CONNECT in cmds:
             after = fr[cmds.index(TREE_CONNECT) + 1:]
             for f in after:

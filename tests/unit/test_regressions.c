@@ -20,6 +20,7 @@
 #include "tests/fuzz/fuzz_auth.c"
 #include "tests/fuzz/fuzz_config.c"
 #include "tests/fuzz/fuzz_names.c"
+#include "tests/fuzz/fuzz_dcerpc.c"
 
 #include "tests/unit/check_main.h"
 
@@ -35,6 +36,7 @@ static const struct {
 	{ "fuzz_auth", dfs_fuzz_auth },
 	{ "fuzz_config", dfs_fuzz_config },
 	{ "fuzz_names", dfs_fuzz_names },
+	{ "fuzz_dcerpc", dfs_fuzz_dcerpc },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)
