@@ -9,8 +9,9 @@
  * The worker owns the connection: it alone tears it down (socket, buffers,
  * sessions) when the loop ends, and everyone else reaches the struct
  * through dfs_conn_get() and a reference. To end a connection from outside
- * (CONN_CLOSE, control socket gone, rmmod), set ->closing and shut the
- * socket down: the blocking receive returns and the worker finishes.
+ * (CONN_CLOSE, rmmod), set ->closing and shut the socket down: the
+ * blocking receive returns and the worker finishes. Connections outlive the
+ * daemon (restart.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -83,9 +84,11 @@ static int dfs_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 		dfs_count(conn, pdus_up, 1);
 		/* let SESSION_SET, SEND and friends in while we wait */
 		mutex_unlock(&conn->lock);
+		/* a daemon that dies takes its answers along: stop waiting */
 		left = wait_event_interruptible_timeout(conn->up_wq,
 				READ_ONCE(conn->up_state) != DFS_UP_WAITING ||
-				READ_ONCE(conn->closing),
+				READ_ONCE(conn->closing) || !dfs_ctl_present() ||
+				conn->epoch != dfs_ctl_epoch(),
 				msecs_to_jiffies(pdu_timeout_ms));
 		mutex_lock(&conn->lock);
 		if (!left)
@@ -131,7 +134,11 @@ static int dfs_handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 			  struct dfs_pdu_out *out)
 {
 	struct dfs_conn *conn = ctl;
+	int ret;
 
+	ret = dfs_restart_check(conn, in, out);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (dfs_fast_try(conn, in, out))
 		return 0;
 	return dfs_up(conn, in, out);
@@ -334,6 +341,7 @@ int dfs_conn_start(struct socket *sock, u32 max_frame)
 	conn->sock = sock;
 	conn->max_frame = max_frame;
 	conn->id = atomic64_inc_return(&dfs_conn_ids);
+	conn->epoch = dfs_ctl_epoch();
 	dfs_dp_conn_init(&conn->dp, &dfs_kcrypto_ops, &dfs_kdp_ops, conn,
 			 max_frame);
 

@@ -63,6 +63,7 @@ struct dfs_ksession {
 	struct list_head node;		/* conn->sessions or conn->parked */
 	struct dfs_dp_session dp;
 	u32 flags;			/* enum dittofs_session_flag */
+	u32 epoch;			/* dfs_ctl_epoch() of the daemon that set it */
 };
 
 enum dfs_up_state {
@@ -76,6 +77,7 @@ struct dfs_conn {
 	refcount_t ref;
 	struct list_head node;		/* dfs_conns */
 	struct work_struct work;	/* the receive loop */
+	u32 epoch;			/* dfs_ctl_epoch() when accepted */
 	bool closing;			/* READ_ONCE: stop at the next chance */
 	int close_reason;		/* negative errno for CONN_CLOSE */
 
@@ -178,5 +180,13 @@ int dfs_ctl_send_pdu_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			u64 cookie);
 void dfs_ctl_send_conn_close(u64 id, int status);
 bool dfs_ctl_present(void);
+
+/* restart.c: connections and sessions of a previous daemon */
+u32 dfs_ctl_epoch(void);
+int dfs_restart_check(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+		      struct dfs_pdu_out *out);
+bool dfs_session_stale(const struct dfs_ksession *s);
+void dfs_restart_new_epoch(void);
+void dfs_conn_wake_all(void);
 
 #endif /* DITTOFS_KMOD_DITTOFS_H */

@@ -57,7 +57,7 @@ static struct dfs_fid *dfs_fast_open(struct dfs_conn *conn,
 	if (!in->session_id)
 		return NULL;
 	s = dfs_session_find(conn, in->session_id);
-	if (!s || s->dp.setup_in_progress ||
+	if (!s || dfs_session_stale(s) || s->dp.setup_in_progress ||
 	    (s->flags & DITTOFS_SESSION_F_IN_SETUP))
 		return NULL;
 	if ((s->flags & DITTOFS_SESSION_F_ENCRYPT_DATA) && !in->encrypted)

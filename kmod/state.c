@@ -100,6 +100,7 @@ int dfs_session_set(struct dfs_conn *conn, u64 sid,
 		created = true;
 	}
 	s->flags = k->flags;
+	s->epoch = dfs_ctl_epoch();
 	s->dp.signing_required = !!(k->flags & DITTOFS_SESSION_F_SIGNING_REQUIRED);
 	if (sign) {
 		if (s->dp.sign.key)

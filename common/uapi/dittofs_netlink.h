@@ -23,10 +23,8 @@
  * unicast by the kernel to the netlink socket that completed
  * DITTOFS_CMD_HELLO with DITTOFS_HELLO_F_CLAIM (the "control socket"). When
  * the control socket closes, the kernel stops accepting connections (its
- * listeners are released), closes every connection (a restarted daemon
- * sees only new ones; clients reconnect) and tears down what the daemon
- * installed: sessions, trees and opens. (This build keeps no durable opens
- * across a daemon restart yet.) Daemon -> kernel commands are accepted
+ * listeners are released) but keeps the ones it has; see "Daemon restart"
+ * below. Daemon -> kernel commands are accepted
  * from any socket with CAP_NET_ADMIN, not only from the control socket, so
  * the daemon may use one socket for events and another for requests.
  *
@@ -43,6 +41,44 @@
  * the message size. A PDU_UP the kernel cannot allocate (several MiB, e.g.
  * a WRITE that is not on the fast path) is answered to the client with
  * STATUS_INSUFFICIENT_RESOURCES instead.
+ *
+ * Daemon restart
+ * ==============
+ *
+ * While no control socket is registered (the daemon died or was killed),
+ * the kernel keeps every client connection and its sessions' keys:
+ *
+ *   - a request that needs the daemon is answered by the kernel with
+ *     STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the server is not ready
+ *     to process the request: a transient condition, not an error of
+ *     the request), signed or encrypted like any response; a request already
+ *     waiting for the dead daemon gets the same answer at once;
+ *   - READ/WRITE on opens installed with FID_SET keep being served in the
+ *     fast path: the module holds the files, and no conflicting open or
+ *     byte-range lock can appear while nobody answers CREATE or LOCK;
+ *   - new TCP connections are refused (the listeners went with the daemon).
+ *
+ * A HELLO with DITTOFS_HELLO_F_CLAIM from a socket that is not the current
+ * control socket starts a new epoch (DITTOFS_A_EPOCH counts them) before it
+ * is answered: every tree and open is forgotten (the kernel drops its file
+ * references), and every connection and session from before is stale. The
+ * kernel answers for them itself and never sends their PDUs up:
+ *
+ *   - SESSION_SETUP on a stale SessionId: STATUS_USER_SESSION_DELETED
+ *     (MS-SMB2 3.3.5.5: no such session);
+ *   - any other request on a stale SessionId:
+ *     STATUS_NETWORK_SESSION_EXPIRED (MS-SMB2 3.3.5.2.9), protected with
+ *     the old keys. Linux cifs reconnects and reopens its files; Windows
+ *     re-authenticates;
+ *   - any other request on a stale connection (the new daemon never saw
+ *     its NEGOTIATE): the connection is closed, the client reconnects.
+ *
+ * So a restarted daemon never has to hand state back: it starts empty, and
+ * clients come back to it through a new NEGOTIATE and SESSION_SETUP. The
+ * CONN_CLOSE of a stale connection goes to the new daemon like any other;
+ * it does not know the connection and ignores it. Trees and opens of
+ * connections that close while no daemon is registered stay until the next
+ * claim (or rmmod).
  *
  * Status in this build
  * ====================
@@ -63,7 +99,9 @@
  *   Fails with -EPROTONOSUPPORT (and an extack message) when the versions
  *   differ. With DITTOFS_HELLO_F_CLAIM the sending socket becomes the
  *   control socket; -EBUSY while another socket holds it (claiming again
- *   from the same socket is fine). The claim ends when the socket closes.
+ *   from the same socket is fine and changes nothing). The claim ends when
+ *   the socket closes. A claim by a new socket starts a new epoch (see
+ *   "Daemon restart").
  *
  * DITTOFS_CMD_LISTEN (daemon -> kernel; implemented)
  *   Hand the kernel a bound, listening TCP socket to accept SMB connections
@@ -87,11 +125,12 @@
  *   NEGOTIATE comes up as it is (DITTOFS_A_PDU starts with 0xFF 'SMB'; the
  *   answer is an SMB2 NEGOTIATE response). A connection has at most one
  *   PDU_UP outstanding: it waits for the PDU_DOWN with the same cookie.
- *   When no control socket is registered, or no answer comes within the
- *   module parameter pdu_timeout_ms (default 60000), the kernel answers the
- *   client itself with STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the
- *   server is not ready to process the request); a late PDU_DOWN then
- *   fails with -ESTALE.
+ *   When no control socket is registered, it closes while the request
+ *   waits, or no answer comes within the module parameter pdu_timeout_ms
+ *   (default 60000), the kernel answers the client itself with
+ *   STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the server is not ready to
+ *   process the request); a late PDU_DOWN then fails with -ESTALE. PDUs of
+ *   stale connections (see "Daemon restart") never come up.
  *
  * DITTOFS_CMD_PDU_DOWN (daemon -> kernel; implemented)
  *   The response to one PDU_UP. Attributes: DITTOFS_A_CONN_ID and
@@ -188,7 +227,11 @@
  *   Counters, in DITTOFS_A_STATS (nested, enum dittofs_stats_attr). Without
  *   NLM_F_DUMP: the module's (or DITTOFS_A_CONN_ID's, when given). With
  *   NLM_F_DUMP: one message per connection (with DITTOFS_A_CONN_ID), then
- *   one for the module as a whole (without).
+ *   one for the module as a whole (without). A connection's message also
+ *   has DITTOFS_A_SESSION_COUNT, DITTOFS_A_CONN_FLAGS and, when known,
+ *   DITTOFS_A_PEER and DITTOFS_A_LOCAL; the module's has DITTOFS_A_EPOCH
+ *   and DITTOFS_A_CTL_PRESENT. This is what dittofsctl's "stats" and "conn
+ *   list" read in kernel mode, with or without a daemon running.
  *
  * Attributes
  * ==========
@@ -309,6 +352,14 @@ enum dittofs_attr {
 	DITTOFS_A_STATUS,
 	/* NLA_NESTED: enum dittofs_stats_attr */
 	DITTOFS_A_STATS,
+	/* NLA_U32: enum dittofs_conn_flag, in a connection's STATS message */
+	DITTOFS_A_CONN_FLAGS,
+	/* NLA_U32: sessions installed on a connection (STATS) */
+	DITTOFS_A_SESSION_COUNT,
+	/* NLA_U32: claims since load; the module's STATS message */
+	DITTOFS_A_EPOCH,
+	/* NLA_U8: 1 while a control socket is registered (module's STATS) */
+	DITTOFS_A_CTL_PRESENT,
 	__DITTOFS_A_LAST
 };
 #define DITTOFS_A_MAX (__DITTOFS_A_LAST - 1)
@@ -375,6 +426,14 @@ enum dittofs_fid_flag {
 	/* WRITE likewise */
 	DITTOFS_FID_F_FAST_WRITE = 1U << 1,
 	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE
+};
+
+enum dittofs_conn_flag {
+	/*
+	 * accepted while an earlier daemon held the control socket: the
+	 * current one never saw it (see "Daemon restart" above)
+	 */
+	DITTOFS_CONN_F_STALE = 1U << 0,
 };
 
 enum dittofs_io_kind {
