@@ -12,9 +12,8 @@
  * sessions are answered as expired.
  *
  * Operations run in parallel (parallel_ops): a SEND blocked on a slow
- * client must not hold up the whole genetlink bus. IO_VERDICT is not
- * implemented yet; the genetlink core answers it with -EOPNOTSUPP. Every
- * operation needs CAP_NET_ADMIN.
+ * client must not hold up the whole genetlink bus. Every operation needs
+ * CAP_NET_ADMIN.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -247,6 +246,38 @@ void dfs_ctl_send_conn_close(u64 id, int status)
 	dfs_ctl_unicast(msg);
 }
 
+/* The question of verdict.c: may this READ/WRITE on f run? */
+int dfs_ctl_send_verdict(struct dfs_conn *conn, u64 sid, const struct dfs_fid *f,
+			 u8 kind, u64 off, u32 len, u64 cookie)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!dfs_ctl_present() || conn->epoch != dfs_ctl_epoch())
+		return -ENOTCONN;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put(msg, 0, 0, &dfs_genl_family, 0,
+			  DITTOFS_CMD_IO_VERDICT);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_CONN_ID, conn->id, DITTOFS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_COOKIE, cookie, DITTOFS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_SESSION_ID, sid, DITTOFS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_FID_PERSISTENT, f->persistent,
+			      DITTOFS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_FID_VOLATILE, f->volatile_id,
+			      DITTOFS_A_PAD) ||
+	    nla_put_u8(msg, DITTOFS_A_IO_KIND, kind) ||
+	    nla_put_u64_64bit(msg, DITTOFS_A_OFFSET, off, DITTOFS_A_PAD) ||
+	    nla_put_u32(msg, DITTOFS_A_LENGTH, len)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return dfs_ctl_unicast(msg);
+}
+
 static int dfs_nl_notify(struct notifier_block *nb, unsigned long event,
 			 void *ptr)
 {
@@ -348,7 +379,7 @@ static struct dfs_conn *dfs_conn_of(struct genl_info *info)
 	BIT_ULL(DITTOFS_CMD_TREE_SET) | BIT_ULL(DITTOFS_CMD_TREE_DEL) |	\
 	BIT_ULL(DITTOFS_CMD_FID_SET) | BIT_ULL(DITTOFS_CMD_FID_DEL) |	\
 	BIT_ULL(DITTOFS_CMD_FID_UPDATE) | BIT_ULL(DITTOFS_CMD_CONN_CLOSE) | \
-	BIT_ULL(DITTOFS_CMD_STATS))
+	BIT_ULL(DITTOFS_CMD_STATS) | BIT_ULL(DITTOFS_CMD_IO_VERDICT))
 
 static int dfs_genl_hello(struct sk_buff *skb, struct genl_info *info)
 {
@@ -684,6 +715,25 @@ static int dfs_genl_fid_update(struct sk_buff *skb, struct genl_info *info)
 			      nla_get_u32(info->attrs[DITTOFS_A_FID_FLAGS]));
 }
 
+static int dfs_genl_io_verdict(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dfs_conn *conn;
+	int ret;
+
+	if (dfs_need(info, DITTOFS_A_COOKIE) || dfs_need(info, DITTOFS_A_STATUS))
+		return -EINVAL;
+	conn = dfs_conn_of(info);
+	if (IS_ERR(conn))
+		return PTR_ERR(conn);
+	ret = dfs_verdict_answer(conn, nla_get_u64(info->attrs[DITTOFS_A_COOKIE]),
+				 nla_get_u32(info->attrs[DITTOFS_A_STATUS]));
+	if (ret)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DITTOFS_A_COOKIE],
+				    "dittofs: no question with this cookie is waiting");
+	dfs_conn_put(conn);
+	return ret;
+}
+
 static int dfs_genl_conn_close(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dfs_conn *conn = dfs_conn_of(info);
@@ -708,6 +758,7 @@ static int dfs_put_stats(struct sk_buff *msg, const struct dfs_counters *c)
 		{ DITTOFS_STATS_A_BYTES_WRITTEN, offsetof(struct dfs_counters, bytes_written) },
 		{ DITTOFS_STATS_A_SIGN_FAILURES, offsetof(struct dfs_counters, sign_failures) },
 		{ DITTOFS_STATS_A_DECRYPT_FAILURES, offsetof(struct dfs_counters, decrypt_failures) },
+		{ DITTOFS_STATS_A_IO_VERDICTS, offsetof(struct dfs_counters, io_verdicts) },
 	};
 	struct nlattr *nest;
 	size_t i;
@@ -846,6 +897,7 @@ static const struct genl_small_ops dfs_genl_ops[] = {
 	DFS_OP(DITTOFS_CMD_FID_SET, dfs_genl_fid_set),
 	DFS_OP(DITTOFS_CMD_FID_DEL, dfs_genl_fid_del),
 	DFS_OP(DITTOFS_CMD_FID_UPDATE, dfs_genl_fid_update),
+	DFS_OP(DITTOFS_CMD_IO_VERDICT, dfs_genl_io_verdict),
 	DFS_OP(DITTOFS_CMD_CONN_CLOSE, dfs_genl_conn_close),
 	{
 		.cmd = DITTOFS_CMD_STATS,

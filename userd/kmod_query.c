@@ -57,6 +57,7 @@ static int parse_counters(struct nlattr *nest, struct dfs_kernel_stats *o)
 		[DITTOFS_STATS_A_BYTES_WRITTEN] = { .type = NLA_U64 },
 		[DITTOFS_STATS_A_SIGN_FAILURES] = { .type = NLA_U64 },
 		[DITTOFS_STATS_A_DECRYPT_FAILURES] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_IO_VERDICTS] = { .type = NLA_U64 },
 	};
 	struct nlattr *st[DITTOFS_STATS_A_MAX + 1];
 
@@ -70,6 +71,7 @@ static int parse_counters(struct nlattr *nest, struct dfs_kernel_stats *o)
 	o->bytes_written = GET(DITTOFS_STATS_A_BYTES_WRITTEN);
 	o->sign_failures = GET(DITTOFS_STATS_A_SIGN_FAILURES);
 	o->decrypt_failures = GET(DITTOFS_STATS_A_DECRYPT_FAILURES);
+	o->io_verdicts = GET(DITTOFS_STATS_A_IO_VERDICTS);
 #undef GET
 	return 0;
 }
@@ -221,6 +223,8 @@ void dfs_kmod_print_stats(FILE *f, const struct dfs_kmod_info *info, bool json)
 	kv(f, json, &first, "bytes_read", "Fast path bytes read:", t->bytes_read);
 	kv(f, json, &first, "bytes_written", "Fast path bytes written:",
 	   t->bytes_written);
+	kv(f, json, &first, "io_verdicts", "IO verdicts (locked files):",
+	   t->io_verdicts);
 	kv(f, json, &first, "sign_failures", "Signature failures:",
 	   t->sign_failures);
 	kv(f, json, &first, "decrypt_failures", "Decryption failures:",

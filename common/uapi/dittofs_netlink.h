@@ -83,11 +83,9 @@
  * Status in this build
  * ====================
  *
- * Every command is implemented except DITTOFS_CMD_IO_VERDICT, which the
- * kernel answers with -EOPNOTSUPP (a READ/WRITE on an open without the fast
- * path goes up as an ordinary PDU_UP instead). DITTOFS_A_FEATURES in the
- * HELLO reply says which commands a loaded module implements (bit N set =
- * command N implemented).
+ * Every command is implemented. DITTOFS_A_FEATURES in the HELLO reply
+ * says which commands a loaded module implements (bit N set = command N
+ * implemented).
  *
  * Commands
  * ========
@@ -117,7 +115,8 @@
  * DITTOFS_CMD_PDU_UP (kernel -> daemon; implemented)
  *   One request PDU for the control side, already decrypted, its signature
  *   verified, split out of its compound. Attributes: DITTOFS_A_CONN_ID,
- *   DITTOFS_A_COOKIE (a per-connection sequence number: 1, 2, 3, ...),
+ *   DITTOFS_A_COOKIE (a per-connection sequence number, shared with
+ *   IO_VERDICT questions: 1, 2, 3, ...),
  *   DITTOFS_A_PDU, DITTOFS_A_PDU_FLAGS, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_TREE_ID, DITTOFS_A_PREV_STATUS, DITTOFS_A_PREAUTH (only for
  *   SESSION_SETUP on 3.1.1), DITTOFS_A_PEER and DITTOFS_A_LOCAL (only in the
@@ -197,23 +196,35 @@
  *   daemon's notion of the file position.
  *
  * DITTOFS_CMD_FID_UPDATE (daemon -> kernel; implemented)
- *   Change DITTOFS_A_FID_FLAGS of an open. Revoking a fast path is
- *   synchronous: the reply is sent only once no fast-path I/O on the open is
- *   in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
+ *   Change DITTOFS_A_FID_FLAGS of an open. It is synchronous: the kernel
+ *   processes it (and answers, with NLM_F_ACK) only once no fast-path or
+ *   verdict-allowed I/O on the open is in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_FID_FLAGS.
  *
  * DITTOFS_CMD_FID_DEL (daemon -> kernel; implemented)
  *   Close an open: the kernel drops its file reference once in-flight I/O is
  *   done. Attributes: DITTOFS_A_SESSION_ID, the FileId pair.
  *
- * DITTOFS_CMD_IO_VERDICT (both directions; planned, not implemented)
- *   kernel -> daemon: a READ or WRITE on an open without the fast path
- *   (byte-range locks, a break in progress) asks whether it may proceed.
- *   Attributes: DITTOFS_A_COOKIE, DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID,
- *   the FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
- *   daemon -> kernel: the answer, DITTOFS_A_COOKIE and DITTOFS_A_STATUS
- *   (0 = go ahead; otherwise the NTSTATUS to fail the request with). The
- *   kernel then moves the data itself.
+ * DITTOFS_CMD_IO_VERDICT (both directions; implemented)
+ *   For opens whose file has byte-range locks, installed or updated with
+ *   DITTOFS_FID_F_ASK instead of the FAST_ flags: the data still moves in
+ *   the kernel, but each READ/WRITE first asks the daemon.
+ *   kernel -> daemon: the question. Attributes: DITTOFS_A_CONN_ID,
+ *   DITTOFS_A_COOKIE (from the connection's PDU_UP sequence; a connection
+ *   has one question or one PDU_UP outstanding), DITTOFS_A_SESSION_ID, the
+ *   FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
+ *   daemon -> kernel: the answer, DITTOFS_A_CONN_ID, DITTOFS_A_COOKIE and
+ *   DITTOFS_A_STATUS (0 = go ahead; otherwise the NTSTATUS the request
+ *   fails with, e.g. STATUS_FILE_LOCK_CONFLICT); -ESTALE when no question
+ *   with that cookie waits. Without an answer (timeout, daemon gone) the
+ *   request goes up as a PDU_UP, and fails like one.
+ *   Ordering, which keeps an allowed I/O from overlapping a new lock: the
+ *   kernel marks the open in flight while it handles a "go ahead" answer,
+ *   in the daemon's sendmsg, and never holds that mark while it waits for
+ *   the daemon; before granting any lock the daemon sends FID_UPDATE (with
+ *   DITTOFS_FID_F_ASK) for the file's opens, and FID_UPDATE returns only
+ *   once in-flight I/O is done. DITTOFS_STATS_A_IO_VERDICTS counts the
+ *   questions.
  *
  * DITTOFS_CMD_CONN_CLOSE (both directions; implemented)
  *   daemon -> kernel: close DITTOFS_A_CONN_ID. kernel -> daemon: the
@@ -261,7 +272,7 @@ enum dittofs_cmd {
 	DITTOFS_CMD_FID_SET,		/* implemented */
 	DITTOFS_CMD_FID_DEL,		/* implemented */
 	DITTOFS_CMD_FID_UPDATE,		/* implemented */
-	DITTOFS_CMD_IO_VERDICT,		/* planned */
+	DITTOFS_CMD_IO_VERDICT,		/* implemented */
 	DITTOFS_CMD_CONN_CLOSE,		/* implemented */
 	DITTOFS_CMD_STATS,		/* implemented */
 	__DITTOFS_CMD_MAX
@@ -425,7 +436,13 @@ enum dittofs_fid_flag {
 	DITTOFS_FID_F_FAST_READ = 1U << 0,
 	/* WRITE likewise */
 	DITTOFS_FID_F_FAST_WRITE = 1U << 1,
-	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE
+	/*
+	 * READ/WRITE without their FAST_ flag still run in the kernel, each
+	 * after an IO_VERDICT from the daemon (the file has byte-range locks)
+	 */
+	DITTOFS_FID_F_ASK = 1U << 2,
+	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE |
+			      DITTOFS_FID_F_ASK
 };
 
 enum dittofs_conn_flag {
@@ -452,6 +469,7 @@ enum dittofs_stats_attr {
 	DITTOFS_STATS_A_BYTES_WRITTEN,	/* file bytes stored by fast-path WRITE */
 	DITTOFS_STATS_A_SIGN_FAILURES,	/* requests whose signature did not verify */
 	DITTOFS_STATS_A_DECRYPT_FAILURES, /* transform messages that did not authenticate */
+	DITTOFS_STATS_A_IO_VERDICTS,	/* IO_VERDICT questions sent to the daemon */
 	__DITTOFS_STATS_A_LAST
 };
 #define DITTOFS_STATS_A_MAX (__DITTOFS_STATS_A_LAST - 1)
