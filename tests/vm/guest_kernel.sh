@@ -12,6 +12,9 @@
 #     of a small tree and diff -r (client and server side); umount
 #   - the module's counters (`dittofsctl stats` and the kernel's STATS
 #     through tests/vm/genl_hello.py's helpers): fast-path READ/WRITE count
+#   - smbtorture smb2.lock.rw-shared and rw-exclusive: READ/WRITE on a
+#     file with byte-range locks, checked through IO_VERDICT (the module's
+#     count of questions must grow)
 #   - kill -9 of dittofsd in the middle of a copy to a sealed cifs mount:
 #     the module stays live and keeps the client's connection (dittofsctl
 #     conn list and stats answer from the module meanwhile), a restarted
@@ -167,7 +170,7 @@ fast_counts() {
 		if err:
 		    sys.exit("STATS: " + os.strerror(err))
 		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES"]
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
 		st = {names[t]: struct.unpack("=Q", v)[0]
 		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
 		print("module STATS:", st)
@@ -217,6 +220,28 @@ kill9_server() {
 }
 
 ctl() { "$DITTOFSCTL" -c "$T/dittofs.conf" "$@"; }
+
+io_verdicts() {
+	ctl --json stats | python3 -c 'import json, sys
+print(json.load(sys.stdin)["kernel"]["io_verdicts"])'
+}
+
+# READ/WRITE against byte-range locks: the module asks dittofsd about each
+# one (IO_VERDICT) and moves the data itself; smbtorture checks the
+# conflicts are reported as they should be.
+lock_verdicts() {
+	local n0 n1 out rc=0
+	n0=$(io_verdicts) || return 1
+	out=$(cd "$T" && smbtorture //127.0.0.1/share -U "$SMB_USER%$SMB_PASS" \
+		smb2.lock.rw-shared smb2.lock.rw-exclusive 2>&1) || rc=$?
+	grep -E '^(success|failure|error|skip)' <<<"$out"
+	((rc == 0)) && grep -q '^success: .*rw-shared' <<<"$out" &&
+		grep -q '^success: .*rw-exclusive' <<<"$out" ||
+		{ tail -n 20 <<<"$out"; return 1; }
+	n1=$(io_verdicts) || return 1
+	echo "IO verdicts asked: $n0 -> $n1"
+	((n1 > n0))
+}
 
 # The copy to the mount runs in the background; dittofsd is killed once its
 # data reaches the server's disk, and restarted after the module was asked
@@ -351,6 +376,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	fi
 	step "fast path served READ/WRITE (STATS)" fast_counts
 	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
+	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
+	grep -E 'verdicts|success' "$T/step.out" | sed 's/^/    | /'
 
 	if step "mount for the restart" mount_seal; then
 		# a failure before the restart must not leave the rest without a server

@@ -298,7 +298,7 @@ def stats(g, conn=None):
         fail("STATS: " + os.strerror(err))
     nested = attrs_list(get(rep[0], "STATS"))
     names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES"]
+             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
     return {names[t]: struct.unpack("=Q", v)[0] for t, v in nested}
 
 
