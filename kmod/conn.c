@@ -9,8 +9,9 @@
  * The worker owns the connection: it alone tears it down (socket, buffers,
  * sessions) when the loop ends, and everyone else reaches the struct
  * through dfs_conn_get() and a reference. To end a connection from outside
- * (CONN_CLOSE, control socket gone, rmmod), set ->closing and shut the
- * socket down: the blocking receive returns and the worker finishes.
+ * (CONN_CLOSE, rmmod), set ->closing and shut the socket down: the
+ * blocking receive returns and the worker finishes. Connections outlive the
+ * daemon (restart.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +54,29 @@ static void dfs_conn_log(void *ctl, const char *why)
 }
 
 /*
+ * Wait for the answer to what went up with cookie (PDU_DOWN or IO_VERDICT),
+ * with conn->lock dropped so that SESSION_SET, SEND and friends get in. A
+ * daemon that dies takes its answers along: stop waiting then. Returns 0
+ * on timeout.
+ */
+long dfs_up_wait(struct dfs_conn *conn, u64 cookie)
+{
+	long left;
+
+	mutex_unlock(&conn->lock);
+	left = wait_event_interruptible_timeout(conn->up_wq,
+			READ_ONCE(conn->up_state) != DFS_UP_WAITING ||
+			READ_ONCE(conn->closing) || !dfs_ctl_present() ||
+			conn->epoch != dfs_ctl_epoch(),
+			msecs_to_jiffies(pdu_timeout_ms));
+	mutex_lock(&conn->lock);
+	if (!left)
+		pr_warn_ratelimited("connection %llu: no answer from dittofsd for request %llu\n",
+				    conn->id, cookie);
+	return left;
+}
+
+/*
  * The request goes up to the control side; answer it with an error when
  * there is nobody to ask or no answer in time (MS-SMB2 3.3.4.4 lists
  * STATUS_SERVER_UNAVAILABLE for a server that is not ready to process a
@@ -63,13 +87,13 @@ static int dfs_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 {
 	u64 cookie;
 	u32 status = STATUS_SERVER_UNAVAILABLE;
-	long left;
 	int ret;
 
 	mutex_lock(&conn->up_lock);
 	cookie = ++conn->up_seq;
 	conn->up_state = DFS_UP_WAITING;
 	conn->up_out = out;
+	conn->up_fid = NULL;
 	conn->up_err = 0;
 	conn->up_rsp_flags = 0;
 	conn->up_sign_sid = 0;
@@ -81,16 +105,7 @@ static int dfs_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 		status = STATUS_INSUFFICIENT_RESOURCES;
 	if (!ret) {
 		dfs_count(conn, pdus_up, 1);
-		/* let SESSION_SET, SEND and friends in while we wait */
-		mutex_unlock(&conn->lock);
-		left = wait_event_interruptible_timeout(conn->up_wq,
-				READ_ONCE(conn->up_state) != DFS_UP_WAITING ||
-				READ_ONCE(conn->closing),
-				msecs_to_jiffies(pdu_timeout_ms));
-		mutex_lock(&conn->lock);
-		if (!left)
-			pr_warn_ratelimited("connection %llu: no answer from dittofsd for request %llu\n",
-					    conn->id, cookie);
+		dfs_up_wait(conn, cookie);
 	}
 
 	mutex_lock(&conn->up_lock);
@@ -131,7 +146,11 @@ static int dfs_handle_pdu(void *ctl, const struct dfs_pdu_in *in,
 			  struct dfs_pdu_out *out)
 {
 	struct dfs_conn *conn = ctl;
+	int ret;
 
+	ret = dfs_restart_check(conn, in, out);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (dfs_fast_try(conn, in, out))
 		return 0;
 	return dfs_up(conn, in, out);
@@ -334,6 +353,7 @@ int dfs_conn_start(struct socket *sock, u32 max_frame)
 	conn->sock = sock;
 	conn->max_frame = max_frame;
 	conn->id = atomic64_inc_return(&dfs_conn_ids);
+	conn->epoch = dfs_ctl_epoch();
 	dfs_dp_conn_init(&conn->dp, &dfs_kcrypto_ops, &dfs_kdp_ops, conn,
 			 max_frame);
 

@@ -48,6 +48,7 @@ struct dfs_counters {
 	atomic64_t bytes_written;
 	atomic64_t sign_failures;
 	atomic64_t decrypt_failures;
+	atomic64_t io_verdicts;
 };
 
 extern struct dfs_counters dfs_totals;
@@ -63,6 +64,7 @@ struct dfs_ksession {
 	struct list_head node;		/* conn->sessions or conn->parked */
 	struct dfs_dp_session dp;
 	u32 flags;			/* enum dittofs_session_flag */
+	u32 epoch;			/* dfs_ctl_epoch() of the daemon that set it */
 };
 
 enum dfs_up_state {
@@ -76,6 +78,7 @@ struct dfs_conn {
 	refcount_t ref;
 	struct list_head node;		/* dfs_conns */
 	struct work_struct work;	/* the receive loop */
+	u32 epoch;			/* dfs_ctl_epoch() when accepted */
 	bool closing;			/* READ_ONCE: stop at the next chance */
 	int close_reason;		/* negative errno for CONN_CLOSE */
 
@@ -106,6 +109,8 @@ struct dfs_conn {
 	u32 up_rsp_flags;
 	u64 up_sign_sid;
 	u16 up_dialect;			/* 0: unchanged */
+	struct dfs_fid *up_fid;		/* an IO_VERDICT is waiting instead */
+	u32 up_verdict;			/* its answer: 0 or an NTSTATUS */
 
 	struct dfs_counters stats;
 };
@@ -121,6 +126,7 @@ void dfs_conn_put(struct dfs_conn *conn);
 void dfs_conn_close(struct dfs_conn *conn, int reason);
 void dfs_conn_close_all(void);
 int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len);
+long dfs_up_wait(struct dfs_conn *conn, u64 cookie);
 
 /* listen.c */
 int dfs_listen_add(int fd, u32 max_frame);
@@ -163,9 +169,16 @@ int dfs_fid_set(u64 sid, u32 tid, u64 pers, u64 vol, struct file *file,
 		u32 access, u32 flags);
 int dfs_fid_del(u64 sid, u64 pers, u64 vol);
 int dfs_fid_update(u64 sid, u64 pers, u64 vol, u32 flags);
-/* A reference and an in-flight mark when the open allows `need`. */
-struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need);
-void dfs_fid_end(struct dfs_fid *fid);
+/*
+ * A reference and an in-flight mark when the open allows `need`; with
+ * DITTOFS_FID_F_ASK instead, a reference only and *ask set (the in-flight
+ * mark comes with the daemon's verdict: dfs_fid_mark()).
+ */
+struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need,
+			      bool *ask);
+void dfs_fid_mark(struct dfs_fid *fid);
+void dfs_fid_end(struct dfs_fid *fid);		/* after I/O: mark and reference */
+void dfs_fid_release(struct dfs_fid *fid);	/* no I/O: the reference only */
 void dfs_state_purge_session(u64 sid);
 void dfs_state_purge_all(void);
 
@@ -177,6 +190,21 @@ bool dfs_fast_try(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 int dfs_ctl_send_pdu_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			u64 cookie);
 void dfs_ctl_send_conn_close(u64 id, int status);
+int dfs_ctl_send_verdict(struct dfs_conn *conn, u64 sid, const struct dfs_fid *f,
+			 u8 kind, u64 off, u32 len, u64 cookie);
+
+/* verdict.c: 0 go ahead (fid marked in flight), 1 refused, -errno no answer */
+int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+		    struct dfs_fid *f, u8 kind, u64 off, u32 len, u32 *status);
+int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status);
 bool dfs_ctl_present(void);
+
+/* restart.c: connections and sessions of a previous daemon */
+u32 dfs_ctl_epoch(void);
+int dfs_restart_check(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+		      struct dfs_pdu_out *out);
+bool dfs_session_stale(const struct dfs_ksession *s);
+void dfs_restart_new_epoch(void);
+void dfs_conn_wake_all(void);
 
 #endif /* DITTOFS_KMOD_DITTOFS_H */

@@ -12,6 +12,10 @@
  *
  * READ data goes from the page cache straight into the response buffer,
  * which is the buffer the response is signed or encrypted and sent from.
+ *
+ * An open with DITTOFS_FID_F_ASK instead of the FAST_ flag (its file has
+ * byte-range locks) takes the same path after the daemon said yes to an
+ * IO_VERDICT for exactly this range (verdict.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,7 +49,8 @@ static bool dfs_charge_covers(const struct dfs_conn *conn, const u8 *hdr,
 /* The session, tree and open checks both commands share. */
 static struct dfs_fid *dfs_fast_open(struct dfs_conn *conn,
 				     const struct dfs_pdu_in *in,
-				     const u8 *fileid, u32 need, bool write)
+				     const u8 *fileid, u32 need, bool write,
+				     bool *ask)
 {
 	struct dfs_ksession *s;
 	struct dfs_fid *f;
@@ -57,7 +62,7 @@ static struct dfs_fid *dfs_fast_open(struct dfs_conn *conn,
 	if (!in->session_id)
 		return NULL;
 	s = dfs_session_find(conn, in->session_id);
-	if (!s || s->dp.setup_in_progress ||
+	if (!s || dfs_session_stale(s) || s->dp.setup_in_progress ||
 	    (s->flags & DITTOFS_SESSION_F_IN_SETUP))
 		return NULL;
 	if ((s->flags & DITTOFS_SESSION_F_ENCRYPT_DATA) && !in->encrypted)
@@ -70,14 +75,17 @@ static struct dfs_fid *dfs_fast_open(struct dfs_conn *conn,
 		return NULL;
 	if (write && (tflags & DITTOFS_TREE_F_READ_ONLY))
 		return NULL;
-	f = dfs_fid_begin(in->session_id, in->tree_id, pers, vol, need);
+	f = dfs_fid_begin(in->session_id, in->tree_id, pers, vol, need, ask);
 	if (!f)
 		return NULL;
 	if (!S_ISREG(file_inode(f->file)->i_mode) ||
 	    !(f->file->f_mode & (write ? FMODE_WRITE : FMODE_READ)) ||
 	    !(f->access & (write ? FILE_WRITE_DATA :
 			   FILE_READ_DATA | FILE_EXECUTE))) {
-		dfs_fid_end(f);
+		if (*ask)
+			dfs_fid_release(f);
+		else
+			dfs_fid_end(f);
 		return NULL;
 	}
 	return f;
@@ -92,12 +100,38 @@ static void dfs_fast_hdr(u8 *rsp, const struct dfs_pdu_in *in, u32 status)
 		dfs_put_le32(rsp + SMB2_HDR_TREE_ID, in->tree_id);
 }
 
+/*
+ * With *ask, get the daemon's verdict on the range. true: go on (f is in
+ * flight now); false with out->len set: refused, answered; false with
+ * out->len 0: no verdict, the PDU goes up instead.
+ */
+static bool dfs_fast_verdict(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+			     struct dfs_fid *f, u8 kind, u64 off, u32 len,
+			     struct dfs_pdu_out *out)
+{
+	u32 status = 0;
+	int ret;
+
+	ret = dfs_verdict_ask(conn, in, f, kind, off, len, &status);
+	if (!ret)
+		return true;
+	dfs_fid_release(f);
+	out->len = 0;
+	if (ret > 0) {
+		out->len = dfs_smb2_error_rsp(out->buf, out->cap, in->buf, status);
+		dfs_fast_hdr(out->buf, in, status);
+		dfs_count(conn, pdus_fast, 1);
+	}
+	return false;
+}
+
 static bool dfs_fast_read(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			  struct dfs_pdu_out *out)
 {
 	const u8 *b = in->buf + SMB2_HDR_SIZE;
 	u32 len, min, got = 0;
 	struct dfs_fid *f;
+	bool ask;
 	loff_t pos;
 	u64 off;
 	u8 *p;
@@ -114,9 +148,11 @@ static bool dfs_fast_read(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	    len > out->cap - SMB2_HDR_SIZE - RDR_FIXED ||
 	    off > (u64)LLONG_MAX - len)
 		return false;
-	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_READ, false);
+	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_READ, false, &ask);
 	if (!f)
 		return false;
+	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_READ, off, len, out))
+		return out->len != 0;
 
 	p = out->buf + SMB2_HDR_SIZE + RDR_FIXED;
 	pos = off;
@@ -164,6 +200,7 @@ static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	u32 doff, len, flags, done = 0;
 	u32 body_len = in->len - SMB2_HDR_SIZE;
 	struct dfs_fid *f;
+	bool ask;
 	loff_t pos;
 	u64 off;
 	u8 *p;
@@ -185,9 +222,11 @@ static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	if (doff < SMB2_HDR_SIZE + WR_FIXED ||
 	    !dfs_range_ok(doff - SMB2_HDR_SIZE, len, body_len))
 		return false;
-	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_WRITE, true);
+	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_WRITE, true, &ask);
 	if (!f)
 		return false;
+	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_WRITE, off, len, out))
+		return out->len != 0;
 
 	pos = off;
 	while (done < len) {

@@ -100,6 +100,7 @@ int dfs_session_set(struct dfs_conn *conn, u64 sid,
 		created = true;
 	}
 	s->flags = k->flags;
+	s->epoch = dfs_ctl_epoch();
 	s->dp.signing_required = !!(k->flags & DITTOFS_SESSION_F_SIGNING_REQUIRED);
 	if (sign) {
 		if (s->dp.sign.key)
@@ -353,20 +354,36 @@ int dfs_fid_update(u64 sid, u64 pers, u64 vol, u32 flags)
 	return 0;
 }
 
-struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need)
+struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need,
+			      bool *ask)
 {
 	struct dfs_fid *f;
 
+	*ask = false;
 	spin_lock(&dfs_state_lock);
 	f = dfs_fid_find(sid, pers, vol);
 	if (f && f->tid == tid && (f->flags & need) == need) {
 		refcount_inc(&f->ref);
 		atomic_inc(&f->inflight);
+	} else if (f && f->tid == tid && (f->flags & DITTOFS_FID_F_ASK)) {
+		/* no in-flight mark while the daemon is asked: FID_UPDATE waits for those */
+		refcount_inc(&f->ref);
+		*ask = true;
 	} else {
 		f = NULL;
 	}
 	spin_unlock(&dfs_state_lock);
 	return f;
+}
+
+void dfs_fid_mark(struct dfs_fid *f)
+{
+	atomic_inc(&f->inflight);
+}
+
+void dfs_fid_release(struct dfs_fid *f)
+{
+	dfs_fid_put(f);
 }
 
 void dfs_fid_end(struct dfs_fid *f)

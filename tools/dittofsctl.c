@@ -7,7 +7,10 @@
  * 0 success, 1 failure, 2 usage error.
  *
  * "user ..." commands edit the user database in the state directory
- * directly. The others ask the running dittofsd over its control socket,
+ * directly. In kernel mode (dittofs.ko loaded and claimed by a dittofsd at
+ * least once), "stats" and "conn list" read what the module owns over
+ * generic netlink (userd/kmod_query.c), so they answer even while the
+ * daemon is down. The others ask the running dittofsd over its control socket,
  * STATE_DIR/dittofsd.sock: one line "text|json COMMAND [ARGS]" out, and
  * back "0" or "1" (success or failure) on a line of its own followed by
  * the output (see userd/ctl.h).
@@ -30,6 +33,7 @@
 #include "userd/auth/auth.h"
 #include "userd/config.h"
 #include "userd/ctl.h"
+#include "userd/kmod_query.h"
 #include "userd/store/userdb.h"
 
 #define PROG "dittofsctl"
@@ -44,6 +48,7 @@ struct ctl {
 	const char *state_dir;		/* --state-dir, or NULL */
 	char state_buf[PATH_MAX];
 	bool json;			/* --json: daemon commands answer in JSON */
+	bool quiet;			/* no "dittofsd is not running" message */
 };
 
 struct command {
@@ -605,6 +610,11 @@ static int connect_daemon(struct ctl *ctl)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return fd;
+	if (ctl->quiet && (errno == ENOENT || errno == ENOTDIR ||
+			   errno == ECONNREFUSED)) {
+		close(fd);
+		return -1;
+	}
 	if (errno == ENOENT || errno == ENOTDIR)
 		fprintf(stderr, "%s: dittofsd is not running (no %s)\n", PROG, sa.sun_path);
 	else if (errno == ECONNREFUSED)
@@ -777,9 +787,60 @@ static int status(struct ctl *ctl, int argc, char **argv)
 	return remote(ctl, argc, argv, "status", NULL, 0);
 }
 
+/*
+ * Kernel mode: 1 and info filled when dittofs.ko is loaded and has had a
+ * daemon (a module nobody claimed is not serving anything); 0 otherwise,
+ * and the command goes to the daemon as in user mode.
+ */
+static int kernel_mode(struct dfs_kmod_info *info)
+{
+	if (dfs_kmod_query(info))
+		return 0;
+	if (info->epoch)
+		return 1;
+	dfs_kmod_info_free(info);
+	return 0;
+}
+
+/* --json and --help as remote() takes them, for the kernel-mode commands. */
+static int kernel_opts(struct ctl *ctl, int argc, char **argv, const char *w0,
+		       const char *w1)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			ctl->json = true;
+		else if (c == 'h')
+			return usage_of(w0, w1, stdout);
+		else
+			return usage_of(w0, w1, stderr);
+	}
+	/* -1: go on */
+	return argc != optind ? usage_of(w0, w1, stderr) : -1;
+}
+
 static int conn_list(struct ctl *ctl, int argc, char **argv)
 {
-	return remote(ctl, argc, argv, "conn", "list", 0);
+	struct dfs_kmod_info info;
+	int rc;
+
+	if (!kernel_mode(&info))
+		return remote(ctl, argc, argv, "conn", "list", 0);
+	rc = kernel_opts(ctl, argc, argv, "conn", "list");
+	if (rc < 0) {
+		/* the module owns the connections: no daemon needed */
+		dfs_kmod_print_conns(stdout, &info, ctl->json);
+		rc = EXIT_OK;
+	}
+	dfs_kmod_info_free(&info);
+	return rc;
 }
 
 static int session_list(struct ctl *ctl, int argc, char **argv)
@@ -807,9 +868,36 @@ static int file_close(struct ctl *ctl, int argc, char **argv)
 	return remote(ctl, argc, argv, "file", "close", 1);
 }
 
+/*
+ * Kernel mode: the module's counters from the module, then the daemon's
+ * per-command counts when it runs ({"kernel":...,"daemon":...|null} in
+ * JSON).
+ */
 static int stats(struct ctl *ctl, int argc, char **argv)
 {
-	return remote(ctl, argc, argv, "stats", NULL, 0);
+	struct dfs_kmod_info info;
+	int rc;
+
+	if (!kernel_mode(&info))
+		return remote(ctl, argc, argv, "stats", NULL, 0);
+	rc = kernel_opts(ctl, argc, argv, "stats", NULL);
+	if (rc < 0) {
+		if (ctl->json)
+			fputs("{\"kernel\":", stdout);
+		dfs_kmod_print_stats(stdout, &info, ctl->json);
+		fputs(ctl->json ? ",\"daemon\":" : "\n", stdout);
+		fflush(stdout);
+		ctl->quiet = true;
+		if (daemon_call(ctl, "stats") != EXIT_OK)
+			fputs(ctl->json ? "null" :
+			      "dittofsd: not running (per-command counts need it)\n",
+			      stdout);
+		if (ctl->json)
+			fputs("}\n", stdout);
+		rc = EXIT_OK;
+	}
+	dfs_kmod_info_free(&info);
+	return rc;
 }
 
 static int reload(struct ctl *ctl, int argc, char **argv)

@@ -55,6 +55,11 @@ static struct nla_policy policy[DITTOFS_A_MAX + 1] = {
 	[DITTOFS_A_PREAUTH] = { .type = NLA_UNSPEC },
 	[DITTOFS_A_PEER] = { .type = NLA_UNSPEC },
 	[DITTOFS_A_STATUS] = { .type = NLA_U32 },
+	[DITTOFS_A_FID_PERSISTENT] = { .type = NLA_U64 },
+	[DITTOFS_A_FID_VOLATILE] = { .type = NLA_U64 },
+	[DITTOFS_A_IO_KIND] = { .type = NLA_U8 },
+	[DITTOFS_A_OFFSET] = { .type = NLA_U64 },
+	[DITTOFS_A_LENGTH] = { .type = NLA_U32 },
 };
 
 bool dfs_kernel_module_loaded(void)
@@ -189,24 +194,35 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
 		t->in_kernel = true;
 }
 
+/*
+ * What the module may do with READ/WRITE on o: by itself, or (the file
+ * has byte-range locks) after asking us with IO_VERDICT each time.
+ */
+static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 flags = 0;
+
+	if (o->access & FILE_READ_DATA)
+		flags |= DITTOFS_FID_F_FAST_READ;
+	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
+		flags |= DITTOFS_FID_F_FAST_WRITE;
+	if (flags && dfs_lock_file_locked(srv, o))
+		flags = DITTOFS_FID_F_ASK;
+	return flags;
+}
+
 /* Regular files only: the fast path reads and writes file data. */
 static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 {
 	struct nl_msg *msg;
-	u32 flags = 0;
+	u32 flags;
 
 	if (o->is_dir || o->pending || o->fd < 0 || o->tree->ipc || o->stream)
 		return;
 	/* an open without data access holds an O_PATH fd: nothing to read */
 	if (fcntl(o->fd, F_GETFL) & O_PATH)
 		return;
-	if (o->access & FILE_READ_DATA)
-		flags |= DITTOFS_FID_F_FAST_READ;
-	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
-		flags |= DITTOFS_FID_F_FAST_WRITE;
-	/* READ/WRITE of a file with byte-range locks are checked up here */
-	if (dfs_lock_file_locked(k->srv, o))
-		flags = 0;
+	flags = fast_flags(k->srv, o);
 	msg = new_msg(k, DITTOFS_CMD_FID_SET, 128);
 	if (!msg)
 		return;
@@ -301,9 +317,11 @@ void dfs_kernel_open_gone(struct dfs_open *o)
 }
 
 /*
- * A file gets its first byte-range lock: its opens lose the fast path, so
- * that every READ/WRITE comes up and is checked against the locks. Sent
- * before the LOCK response, so the module applies it first.
+ * A lock is about to be granted on o's file: its opens go from the fast
+ * path to asking (IO_VERDICT) before each READ/WRITE. FID_UPDATE is
+ * synchronous: it returns once every READ/WRITE the module was already
+ * allowed has finished, so none of them overlaps the new lock. Sent for
+ * every lock, before it is recorded and answered.
  */
 void dfs_kernel_file_locked(struct dfs_open *o)
 {
@@ -326,7 +344,8 @@ void dfs_kernel_file_locked(struct dfs_open *o)
 		nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
 		nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
 		nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
-		nla_put_u32(msg, DITTOFS_A_FID_FLAGS, 0);
+		nla_put_u32(msg, DITTOFS_A_FID_FLAGS,
+			    fast_flags(srv, x) ? DITTOFS_FID_F_ASK : 0);
 		send_msg(k, msg);
 	}
 }
@@ -512,6 +531,45 @@ static void on_pdu_up(struct dfs_kernel *k, struct nlmsghdr *nlh,
 		c->expired = true;	/* the module drops it; forget it too */
 }
 
+/*
+ * May this READ/WRITE run in the module? The same byte-range lock check
+ * smb2_rw.c makes (MS-SMB2 3.3.5.12, 3.3.5.13), answered with the cookie.
+ */
+static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
+{
+	struct dfs_server *srv = k->srv;
+	u32 status = STATUS_FILE_CLOSED, slot;
+	struct dfs_open *o = NULL;
+	struct nl_msg *msg;
+	u64 vol;
+
+	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_COOKIE] ||
+	    !tb[DITTOFS_A_SESSION_ID] || !tb[DITTOFS_A_FID_PERSISTENT] ||
+	    !tb[DITTOFS_A_FID_VOLATILE] || !tb[DITTOFS_A_IO_KIND] ||
+	    !tb[DITTOFS_A_OFFSET] || !tb[DITTOFS_A_LENGTH]) {
+		log_err("kernel mode: IO_VERDICT without its attributes");
+		return;
+	}
+	vol = nla_get_u64(tb[DITTOFS_A_FID_VOLATILE]);
+	slot = (u32)vol;
+	if (slot < srv->opens_cap)
+		o = srv->opens[slot];
+	if (o && o->volatile_id == vol &&
+	    o->persistent_id == nla_get_u64(tb[DITTOFS_A_FID_PERSISTENT]) &&
+	    o->sess->dp.id == nla_get_u64(tb[DITTOFS_A_SESSION_ID]))
+		status = dfs_lock_check_io(srv, o, nla_get_u64(tb[DITTOFS_A_OFFSET]),
+					   nla_get_u32(tb[DITTOFS_A_LENGTH]),
+					   nla_get_u8(tb[DITTOFS_A_IO_KIND]) ==
+					   DITTOFS_IO_WRITE);
+	msg = new_msg(k, DITTOFS_CMD_IO_VERDICT, 64);
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_CONN_ID, nla_get_u64(tb[DITTOFS_A_CONN_ID]));
+	nla_put_u64(msg, DITTOFS_A_COOKIE, nla_get_u64(tb[DITTOFS_A_COOKIE]));
+	nla_put_u32(msg, DITTOFS_A_STATUS, status);
+	send_msg(k, msg);
+}
+
 static void on_conn_close(struct dfs_kernel *k, struct nlattr **tb)
 {
 	struct dfs_conn *c;
@@ -542,6 +600,9 @@ static int on_message(struct nl_msg *msg, void *arg)
 		break;
 	case DITTOFS_CMD_CONN_CLOSE:
 		on_conn_close(k, tb);
+		break;
+	case DITTOFS_CMD_IO_VERDICT:
+		on_io_verdict(k, tb);
 		break;
 	default:
 		break;

@@ -32,6 +32,7 @@ struct dfs_kernel_stats {
 	u64 bytes_written;
 	u64 sign_failures;
 	u64 decrypt_failures;
+	u64 io_verdicts;	/* READ/WRITE on locked files the module asked about */
 };
 
 /* 0, or -1 when not in kernel mode or the module did not answer. */

@@ -164,9 +164,8 @@ static int lock_add(struct dfs_server *srv, struct dfs_open *o,
 		o->locks = n;
 		o->locks_cap = ncap;
 	}
-	/* the file's first lock: the kernel's fast path must stop */
-	if (!dfs_lock_file_locked(srv, o))
-		dfs_kernel_file_locked(o);
+	/* kernel mode: READ/WRITE already allowed finish before the lock */
+	dfs_kernel_file_locked(o);
 	o->locks[o->nlocks++] = *l;
 	return 0;
 }

@@ -23,10 +23,8 @@
  * unicast by the kernel to the netlink socket that completed
  * DITTOFS_CMD_HELLO with DITTOFS_HELLO_F_CLAIM (the "control socket"). When
  * the control socket closes, the kernel stops accepting connections (its
- * listeners are released), closes every connection (a restarted daemon
- * sees only new ones; clients reconnect) and tears down what the daemon
- * installed: sessions, trees and opens. (This build keeps no durable opens
- * across a daemon restart yet.) Daemon -> kernel commands are accepted
+ * listeners are released) but keeps the ones it has; see "Daemon restart"
+ * below. Daemon -> kernel commands are accepted
  * from any socket with CAP_NET_ADMIN, not only from the control socket, so
  * the daemon may use one socket for events and another for requests.
  *
@@ -44,14 +42,50 @@
  * a WRITE that is not on the fast path) is answered to the client with
  * STATUS_INSUFFICIENT_RESOURCES instead.
  *
+ * Daemon restart
+ * ==============
+ *
+ * While no control socket is registered (the daemon died or was killed),
+ * the kernel keeps every client connection and its sessions' keys:
+ *
+ *   - a request that needs the daemon is answered by the kernel with
+ *     STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the server is not ready
+ *     to process the request: a transient condition, not an error of
+ *     the request), signed or encrypted like any response; a request already
+ *     waiting for the dead daemon gets the same answer at once;
+ *   - READ/WRITE on opens installed with FID_SET keep being served in the
+ *     fast path: the module holds the files, and no conflicting open or
+ *     byte-range lock can appear while nobody answers CREATE or LOCK;
+ *   - new TCP connections are refused (the listeners went with the daemon).
+ *
+ * A HELLO with DITTOFS_HELLO_F_CLAIM from a socket that is not the current
+ * control socket starts a new epoch (DITTOFS_A_EPOCH counts them) before it
+ * is answered: every tree and open is forgotten (the kernel drops its file
+ * references), and every connection and session from before is stale. The
+ * kernel answers for them itself and never sends their PDUs up:
+ *
+ *   - SESSION_SETUP on a stale SessionId: STATUS_USER_SESSION_DELETED
+ *     (MS-SMB2 3.3.5.5: no such session);
+ *   - any other request on a stale SessionId:
+ *     STATUS_NETWORK_SESSION_EXPIRED (MS-SMB2 3.3.5.2.9), protected with
+ *     the old keys. Linux cifs reconnects and reopens its files; Windows
+ *     re-authenticates;
+ *   - any other request on a stale connection (the new daemon never saw
+ *     its NEGOTIATE): the connection is closed, the client reconnects.
+ *
+ * So a restarted daemon never has to hand state back: it starts empty, and
+ * clients come back to it through a new NEGOTIATE and SESSION_SETUP. The
+ * CONN_CLOSE of a stale connection goes to the new daemon like any other;
+ * it does not know the connection and ignores it. Trees and opens of
+ * connections that close while no daemon is registered stay until the next
+ * claim (or rmmod).
+ *
  * Status in this build
  * ====================
  *
- * Every command is implemented except DITTOFS_CMD_IO_VERDICT, which the
- * kernel answers with -EOPNOTSUPP (a READ/WRITE on an open without the fast
- * path goes up as an ordinary PDU_UP instead). DITTOFS_A_FEATURES in the
- * HELLO reply says which commands a loaded module implements (bit N set =
- * command N implemented).
+ * Every command is implemented. DITTOFS_A_FEATURES in the HELLO reply
+ * says which commands a loaded module implements (bit N set = command N
+ * implemented).
  *
  * Commands
  * ========
@@ -63,7 +97,9 @@
  *   Fails with -EPROTONOSUPPORT (and an extack message) when the versions
  *   differ. With DITTOFS_HELLO_F_CLAIM the sending socket becomes the
  *   control socket; -EBUSY while another socket holds it (claiming again
- *   from the same socket is fine). The claim ends when the socket closes.
+ *   from the same socket is fine and changes nothing). The claim ends when
+ *   the socket closes. A claim by a new socket starts a new epoch (see
+ *   "Daemon restart").
  *
  * DITTOFS_CMD_LISTEN (daemon -> kernel; implemented)
  *   Hand the kernel a bound, listening TCP socket to accept SMB connections
@@ -79,7 +115,8 @@
  * DITTOFS_CMD_PDU_UP (kernel -> daemon; implemented)
  *   One request PDU for the control side, already decrypted, its signature
  *   verified, split out of its compound. Attributes: DITTOFS_A_CONN_ID,
- *   DITTOFS_A_COOKIE (a per-connection sequence number: 1, 2, 3, ...),
+ *   DITTOFS_A_COOKIE (a per-connection sequence number, shared with
+ *   IO_VERDICT questions: 1, 2, 3, ...),
  *   DITTOFS_A_PDU, DITTOFS_A_PDU_FLAGS, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_TREE_ID, DITTOFS_A_PREV_STATUS, DITTOFS_A_PREAUTH (only for
  *   SESSION_SETUP on 3.1.1), DITTOFS_A_PEER and DITTOFS_A_LOCAL (only in the
@@ -87,11 +124,12 @@
  *   NEGOTIATE comes up as it is (DITTOFS_A_PDU starts with 0xFF 'SMB'; the
  *   answer is an SMB2 NEGOTIATE response). A connection has at most one
  *   PDU_UP outstanding: it waits for the PDU_DOWN with the same cookie.
- *   When no control socket is registered, or no answer comes within the
- *   module parameter pdu_timeout_ms (default 60000), the kernel answers the
- *   client itself with STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the
- *   server is not ready to process the request); a late PDU_DOWN then
- *   fails with -ESTALE.
+ *   When no control socket is registered, it closes while the request
+ *   waits, or no answer comes within the module parameter pdu_timeout_ms
+ *   (default 60000), the kernel answers the client itself with
+ *   STATUS_SERVER_UNAVAILABLE (MS-SMB2 3.3.4.4: the server is not ready to
+ *   process the request); a late PDU_DOWN then fails with -ESTALE. PDUs of
+ *   stale connections (see "Daemon restart") never come up.
  *
  * DITTOFS_CMD_PDU_DOWN (daemon -> kernel; implemented)
  *   The response to one PDU_UP. Attributes: DITTOFS_A_CONN_ID and
@@ -158,23 +196,35 @@
  *   daemon's notion of the file position.
  *
  * DITTOFS_CMD_FID_UPDATE (daemon -> kernel; implemented)
- *   Change DITTOFS_A_FID_FLAGS of an open. Revoking a fast path is
- *   synchronous: the reply is sent only once no fast-path I/O on the open is
- *   in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
+ *   Change DITTOFS_A_FID_FLAGS of an open. It is synchronous: the kernel
+ *   processes it (and answers, with NLM_F_ACK) only once no fast-path or
+ *   verdict-allowed I/O on the open is in flight. Attributes: the FileId pair, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_FID_FLAGS.
  *
  * DITTOFS_CMD_FID_DEL (daemon -> kernel; implemented)
  *   Close an open: the kernel drops its file reference once in-flight I/O is
  *   done. Attributes: DITTOFS_A_SESSION_ID, the FileId pair.
  *
- * DITTOFS_CMD_IO_VERDICT (both directions; planned, not implemented)
- *   kernel -> daemon: a READ or WRITE on an open without the fast path
- *   (byte-range locks, a break in progress) asks whether it may proceed.
- *   Attributes: DITTOFS_A_COOKIE, DITTOFS_A_CONN_ID, DITTOFS_A_SESSION_ID,
- *   the FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
- *   daemon -> kernel: the answer, DITTOFS_A_COOKIE and DITTOFS_A_STATUS
- *   (0 = go ahead; otherwise the NTSTATUS to fail the request with). The
- *   kernel then moves the data itself.
+ * DITTOFS_CMD_IO_VERDICT (both directions; implemented)
+ *   For opens whose file has byte-range locks, installed or updated with
+ *   DITTOFS_FID_F_ASK instead of the FAST_ flags: the data still moves in
+ *   the kernel, but each READ/WRITE first asks the daemon.
+ *   kernel -> daemon: the question. Attributes: DITTOFS_A_CONN_ID,
+ *   DITTOFS_A_COOKIE (from the connection's PDU_UP sequence; a connection
+ *   has one question or one PDU_UP outstanding), DITTOFS_A_SESSION_ID, the
+ *   FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
+ *   daemon -> kernel: the answer, DITTOFS_A_CONN_ID, DITTOFS_A_COOKIE and
+ *   DITTOFS_A_STATUS (0 = go ahead; otherwise the NTSTATUS the request
+ *   fails with, e.g. STATUS_FILE_LOCK_CONFLICT); -ESTALE when no question
+ *   with that cookie waits. Without an answer (timeout, daemon gone) the
+ *   request goes up as a PDU_UP, and fails like one.
+ *   Ordering, which keeps an allowed I/O from overlapping a new lock: the
+ *   kernel marks the open in flight while it handles a "go ahead" answer,
+ *   in the daemon's sendmsg, and never holds that mark while it waits for
+ *   the daemon; before granting any lock the daemon sends FID_UPDATE (with
+ *   DITTOFS_FID_F_ASK) for the file's opens, and FID_UPDATE returns only
+ *   once in-flight I/O is done. DITTOFS_STATS_A_IO_VERDICTS counts the
+ *   questions.
  *
  * DITTOFS_CMD_CONN_CLOSE (both directions; implemented)
  *   daemon -> kernel: close DITTOFS_A_CONN_ID. kernel -> daemon: the
@@ -188,7 +238,11 @@
  *   Counters, in DITTOFS_A_STATS (nested, enum dittofs_stats_attr). Without
  *   NLM_F_DUMP: the module's (or DITTOFS_A_CONN_ID's, when given). With
  *   NLM_F_DUMP: one message per connection (with DITTOFS_A_CONN_ID), then
- *   one for the module as a whole (without).
+ *   one for the module as a whole (without). A connection's message also
+ *   has DITTOFS_A_SESSION_COUNT, DITTOFS_A_CONN_FLAGS and, when known,
+ *   DITTOFS_A_PEER and DITTOFS_A_LOCAL; the module's has DITTOFS_A_EPOCH
+ *   and DITTOFS_A_CTL_PRESENT. This is what dittofsctl's "stats" and "conn
+ *   list" read in kernel mode, with or without a daemon running.
  *
  * Attributes
  * ==========
@@ -218,7 +272,7 @@ enum dittofs_cmd {
 	DITTOFS_CMD_FID_SET,		/* implemented */
 	DITTOFS_CMD_FID_DEL,		/* implemented */
 	DITTOFS_CMD_FID_UPDATE,		/* implemented */
-	DITTOFS_CMD_IO_VERDICT,		/* planned */
+	DITTOFS_CMD_IO_VERDICT,		/* implemented */
 	DITTOFS_CMD_CONN_CLOSE,		/* implemented */
 	DITTOFS_CMD_STATS,		/* implemented */
 	__DITTOFS_CMD_MAX
@@ -309,6 +363,14 @@ enum dittofs_attr {
 	DITTOFS_A_STATUS,
 	/* NLA_NESTED: enum dittofs_stats_attr */
 	DITTOFS_A_STATS,
+	/* NLA_U32: enum dittofs_conn_flag, in a connection's STATS message */
+	DITTOFS_A_CONN_FLAGS,
+	/* NLA_U32: sessions installed on a connection (STATS) */
+	DITTOFS_A_SESSION_COUNT,
+	/* NLA_U32: claims since load; the module's STATS message */
+	DITTOFS_A_EPOCH,
+	/* NLA_U8: 1 while a control socket is registered (module's STATS) */
+	DITTOFS_A_CTL_PRESENT,
 	__DITTOFS_A_LAST
 };
 #define DITTOFS_A_MAX (__DITTOFS_A_LAST - 1)
@@ -374,7 +436,21 @@ enum dittofs_fid_flag {
 	DITTOFS_FID_F_FAST_READ = 1U << 0,
 	/* WRITE likewise */
 	DITTOFS_FID_F_FAST_WRITE = 1U << 1,
-	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE
+	/*
+	 * READ/WRITE without their FAST_ flag still run in the kernel, each
+	 * after an IO_VERDICT from the daemon (the file has byte-range locks)
+	 */
+	DITTOFS_FID_F_ASK = 1U << 2,
+	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE |
+			      DITTOFS_FID_F_ASK
+};
+
+enum dittofs_conn_flag {
+	/*
+	 * accepted while an earlier daemon held the control socket: the
+	 * current one never saw it (see "Daemon restart" above)
+	 */
+	DITTOFS_CONN_F_STALE = 1U << 0,
 };
 
 enum dittofs_io_kind {
@@ -393,6 +469,7 @@ enum dittofs_stats_attr {
 	DITTOFS_STATS_A_BYTES_WRITTEN,	/* file bytes stored by fast-path WRITE */
 	DITTOFS_STATS_A_SIGN_FAILURES,	/* requests whose signature did not verify */
 	DITTOFS_STATS_A_DECRYPT_FAILURES, /* transform messages that did not authenticate */
+	DITTOFS_STATS_A_IO_VERDICTS,	/* IO_VERDICT questions sent to the daemon */
 	__DITTOFS_STATS_A_LAST
 };
 #define DITTOFS_STATS_A_MAX (__DITTOFS_STATS_A_LAST - 1)

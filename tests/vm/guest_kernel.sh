@@ -12,14 +12,22 @@
 #     of a small tree and diff -r (client and server side); umount
 #   - the module's counters (`dittofsctl stats` and the kernel's STATS
 #     through tests/vm/genl_hello.py's helpers): fast-path READ/WRITE count
-#   - kill -9 of dittofsd: the module stays live, a restarted dittofsd
-#     claims it again and new connections work
+#   - smbtorture smb2.lock.rw-shared and rw-exclusive: READ/WRITE on a
+#     file with byte-range locks, checked through IO_VERDICT (the module's
+#     count of questions must grow)
+#   - kill -9 of dittofsd in the middle of a copy to a sealed cifs mount:
+#     the module stays live and keeps the client's connection (dittofsctl
+#     conn list and stats answer from the module meanwhile), a restarted
+#     dittofsd claims it, the client reconnects on its own, the copy
+#     completes (or fails cleanly and a retry succeeds: the step says
+#     which), and a checksum round trip through the same mount works
 #   - rmmod while a client has the share mounted: no oops
 # and no oops/BUG/WARNING in the kernel log. The last line is
 # "kernel: N passed, N failed"; exit 1 on any failure.
 #
 # Environment (set by guest_init.sh): VMTEST_REPO, VMTEST_BUILD.
 #   KERNEL_BIG_MIB  size of the mounted round trip in MiB (default 50)
+#   KERNEL_KILL_MIB size of the copy dittofsd is killed in (default 30)
 #   STEP_TIMEOUT    seconds per step (default 120)
 set -u
 
@@ -30,6 +38,7 @@ DITTOFSCTL=$BUILD_DIR/dittofsctl
 KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 BIG_MIB=${KERNEL_BIG_MIB:-50}
+KILL_MIB=${KERNEL_KILL_MIB:-30}
 CIPHERS="AES-128-CCM AES-128-GCM AES-256-CCM AES-256-GCM"
 
 T=/tmp/kernel
@@ -161,7 +170,7 @@ fast_counts() {
 		if err:
 		    sys.exit("STATS: " + os.strerror(err))
 		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES"]
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
 		st = {names[t]: struct.unpack("=Q", v)[0]
 		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
 		print("module STATS:", st)
@@ -210,6 +219,93 @@ kill9_server() {
 	module_live
 }
 
+ctl() { "$DITTOFSCTL" -c "$T/dittofs.conf" "$@"; }
+
+io_verdicts() {
+	ctl --json stats | python3 -c 'import json, sys
+print(json.load(sys.stdin)["kernel"]["io_verdicts"])'
+}
+
+# READ/WRITE against byte-range locks: the module asks dittofsd about each
+# one (IO_VERDICT) and moves the data itself; smbtorture checks the
+# conflicts are reported as they should be.
+lock_verdicts() {
+	local n0 n1 out rc=0
+	n0=$(io_verdicts) || return 1
+	out=$(cd "$T" && smbtorture //127.0.0.1/share -U "$SMB_USER%$SMB_PASS" \
+		smb2.lock.rw-shared smb2.lock.rw-exclusive 2>&1) || rc=$?
+	grep -E '^(success|failure|error|skip)' <<<"$out"
+	((rc == 0)) && grep -q '^success: .*rw-shared' <<<"$out" &&
+		grep -q '^success: .*rw-exclusive' <<<"$out" ||
+		{ tail -n 20 <<<"$out"; return 1; }
+	n1=$(io_verdicts) || return 1
+	echo "IO verdicts asked: $n0 -> $n1"
+	((n1 > n0))
+}
+
+# The copy to the mount runs in the background; dittofsd is killed once its
+# data reaches the server's disk, and restarted after the module was asked
+# (without a daemon) about the connection it kept. Writes $T/restart.note.
+restart_mid_copy() {
+	local pid wd rc size=0
+	rm -f "$SHARE/kill.bin" "$T/restart.note"
+	dd if="$SRC/kill.bin" of="$MNT/kill.bin" bs=1M conv=fsync status=none 2>"$T/copy.err" &
+	pid=$!
+	for _ in $(seq 300); do
+		size=$(stat -c %s "$SHARE/kill.bin" 2>/dev/null || echo 0)
+		((size > 0)) && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null || {
+		echo "the copy ended before dittofsd could be killed"
+		wait "$pid"
+		return 1
+	}
+	echo "kill -9 of dittofsd with $size of $((KILL_MIB << 20)) bytes on the server"
+	kill9_server || { echo "dittofs.ko is not live after the kill"; return 1; }
+	ctl conn list >"$T/conns.out" 2>&1 && cat "$T/conns.out" &&
+		grep -q '^[0-9].* 127\.0\.0\.1:.* current ' "$T/conns.out" ||
+		{ cat "$T/conns.out"; echo "conn list without dittofsd: no kept connection"; return 1; }
+	ctl stats >"$T/stats.out" 2>&1 && grep -q 'no dittofsd registered' "$T/stats.out" ||
+		{ cat "$T/stats.out"; echo "stats without dittofsd failed"; return 1; }
+	ctl --json stats | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(d["daemon"] is not None or d["kernel"]["dittofsd_registered"] or
+         d["kernel"]["connections_open"] < 1)' ||
+		{ echo "stats --json without dittofsd is wrong"; return 1; }
+	start_server || return 1
+	(
+		sleep "$STEP_TIMEOUT"
+		kill -KILL "$pid" 2>/dev/null
+	) &
+	wd=$!
+	wait "$pid"
+	rc=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	if ((rc == 0)); then
+		echo "the copy finished across the restart" >"$T/restart.note"
+		return 0
+	fi
+	echo "the copy failed (exit $rc: $(tr '\n' ' ' <"$T/copy.err")); retrying"
+	timeout "$STEP_TIMEOUT" dd if="$SRC/kill.bin" of="$MNT/kill.bin" bs=1M conv=fsync \
+		status=none || return 1
+	echo "the copy failed cleanly (exit $rc: $(tr '\n' ' ' <"$T/copy.err")) and a retry succeeded" \
+		>"$T/restart.note"
+}
+
+# After the restart: the client is back on a connection of the new daemon,
+# and stats has both halves again.
+reconnected() {
+	ctl conn list | tee "$T/conns.out"
+	grep -q '^[0-9].* 127\.0\.0\.1:.* current ' "$T/conns.out" || return 1
+	ctl --json stats | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print("kernel:", d["kernel"])
+sys.exit(not (d["kernel"]["dittofsd_registered"] and d["daemon"]))'
+}
+
 mount_seal() {
 	mkdir -p "$MNT"
 	mount -t cifs //127.0.0.1/share "$MNT" \
@@ -244,6 +340,7 @@ cat >"$T/dittofs.conf" <<-EOF
 EOF
 head -c $((5 * 1024 * 1024)) /dev/urandom >"$SRC/mid.bin"
 head -c $((BIG_MIB * 1024 * 1024)) /dev/urandom >"$SRC/big.bin"
+head -c $((KILL_MIB * 1024 * 1024)) /dev/urandom >"$SRC/kill.bin"
 for i in $(seq 1 30); do
 	sub=$SRC/tree/d$((i % 4))/s$((i % 3))
 	mkdir -p "$sub"
@@ -279,13 +376,19 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	fi
 	step "fast path served READ/WRITE (STATS)" fast_counts
 	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
+	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
+	grep -E 'verdicts|success' "$T/step.out" | sed 's/^/    | /'
 
-	here "kill -9 dittofsd: module survives" kill9_server
-	here "dittofsd restarts and claims the module" start_server &&
-		step "new connection after restart" smb_roundtrip again.bin \
-			--option='client signing=required'
-
-	if step "mount before rmmod" mount_seal; then
+	if step "mount for the restart" mount_seal; then
+		# a failure before the restart must not leave the rest without a server
+		here "kill -9 dittofsd mid-copy, restart" restart_mid_copy ||
+			{ [[ -n $server_pid ]] || here "dittofsd restarts" start_server; }
+		[[ -s $T/restart.note ]] && log "    $(cat "$T/restart.note")"
+		step "${KILL_MIB}MiB copy on the server's disk" same_sha "$SHARE/kill.bin" "$SRC/kill.bin"
+		step "round trip through the same mount" bash -c "cp '$SRC/mid.bin' '$MNT/after.bin' &&
+			sync -f '$MNT/after.bin' && echo 3 >/proc/sys/vm/drop_caches &&
+			cmp '$MNT/after.bin' '$SRC/mid.bin' && cmp '$SHARE/after.bin' '$SRC/mid.bin'"
+		step "the client reconnected to the new dittofsd" reconnected
 		# flushed before rmmod: dirty pages on a mount whose server is
 		# gone would hang the guest's final sync
 		step "I/O on the mount" bash -c "cp '$SRC/mid.bin' '$MNT/mid.bin' && sync -f '$MNT/mid.bin'"

@@ -10,7 +10,9 @@
 # STATUS_SERVER_UNAVAILABLE when no daemon is there, an oversized NetBIOS
 # length, PDU_UP/PDU_DOWN with cookies, a chunked 200 KiB response, SEND,
 # CONN_CLOSE both ways, a request the "daemon" never answers, the control
-# socket closing, the READ/WRITE fast path on an installed session, tree
+# socket closing (the connection stays, its waiting request fails at once)
+# and a new claim (the old connection is closed on its next request,
+# nothing reaches the new daemon), the READ/WRITE fast path on an installed session, tree
 # and open (and its revocation with FID_UPDATE); rmmod with a connection open, and no oops/WARNING in the
 # kernel log. Exit 1 on any failure.
 #
@@ -296,7 +298,7 @@ def stats(g, conn=None):
         fail("STATS: " + os.strerror(err))
     nested = attrs_list(get(rep[0], "STATS"))
     names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES"]
+             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
     return {names[t]: struct.unpack("=Q", v)[0] for t, v in nested}
 
 
@@ -436,17 +438,45 @@ def main():
         if r is None or struct.unpack_from("<I", r, 8)[0] != STATUS_SERVER_UNAVAILABLE:
             fail("unanswered request: no STATUS_SERVER_UNAVAILABLE")
         print("kmod_nl: unanswered request failed after %.1fs" % (time.time() - t0))
-        # the control socket goes away: the kernel closes its connections
+        # the control socket goes away: the connection stays, the request
+        # waiting for the daemon fails at once (not after pdu_timeout_ms),
+        # and so does the next one
         c = socket.create_connection(("127.0.0.1", port), timeout=10)
         c.sendall(negotiate())
         cmd, at = g.event()
+        t0 = time.time()
         g.s.close()
-        for _ in range(3):
-            if recv_frame(c, 10) is None:
+        r = recv_frame(c, 10)
+        if r is None or struct.unpack_from("<I", r, 8)[0] != STATUS_SERVER_UNAVAILABLE:
+            fail("request waiting when the control socket closed: no STATUS_SERVER_UNAVAILABLE")
+        waited = time.time() - t0
+        if waited > 2.5:
+            fail("the waiting request failed only after %.1fs" % waited)
+        c.sendall(negotiate(mid=1))
+        r = recv_frame(c, 10)
+        if r is None or struct.unpack_from("<I", r, 8)[0] != STATUS_SERVER_UNAVAILABLE:
+            fail("no daemon: the kept connection's next request got no STATUS_SERVER_UNAVAILABLE")
+        print("kmod_nl: control socket closed -> connection kept, waiting request failed in %.1fs" % waited)
+        # a new daemon never saw this connection: its next request (no
+        # session to expire) closes it, and nothing goes up
+        g2 = Genl()
+        if hello(g2, True):
+            fail("CLAIM by a new socket refused")
+        c.sendall(negotiate(mid=2))
+        c.settimeout(10)
+        try:
+            d = c.recv(4)
+        except OSError:
+            d = b"?"
+        if d:
+            fail("a connection of the previous daemon was answered, not closed")
+        while True:
+            cmd, at = g2.event(1)
+            if cmd is None:
                 break
-        else:
-            fail("connection survived the control socket")
-        print("kmod_nl: control socket closed -> connections closed")
+            if cmd == C["DITTOFS_CMD_PDU_UP"]:
+                fail("a request of a previous daemon's connection reached the new one")
+        print("kmod_nl: new claim -> the previous daemon's connection is closed on its next request")
 
 
 if __name__ == "__main__":
@@ -485,7 +515,7 @@ if check "insmod" insmod "$KO"; then
 	check "no daemon: NEGOTIATE gets STATUS_SERVER_UNAVAILABLE" \
 		python3 "$KNL" nodaemon
 	echo 3000 >/sys/module/dittofs/parameters/pdu_timeout_ms
-	check "stand-in daemon: PDU_UP/PDU_DOWN, SEND, CONN_CLOSE, timeout" \
+	check "stand-in daemon: PDU_UP/PDU_DOWN, SEND, CONN_CLOSE, timeout, restart" \
 		python3 "$KNL" daemon
 	check "fast path: READ/WRITE on an installed open, FID_UPDATE, *_DEL" \
 		python3 "$KNL" fast
