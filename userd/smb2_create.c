@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "userd/ea.h"
 #include "userd/log.h"
+#include "userd/secdesc.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
 
@@ -106,6 +108,10 @@ struct create_args {
 	bool want_mxac;
 	bool want_qfid;
 	u64 alloc_size;		/* AlSi: space to reserve for a new file */
+	const u8 *sd;		/* SecD: descriptor for a new file (in the request) */
+	u32 sd_len;
+	const u8 *ea;		/* ExtA: EAs for a new or overwritten file */
+	u32 ea_len;
 	char path[VFS_PATH_MAX];
 };
 
@@ -123,9 +129,37 @@ struct create_result {
  * 8-aligned and stays inside the chain, every name and data range stays
  * inside its own context. Unknown contexts are ignored.
  */
+/*
+ * SecD and ExtA are checked here, before anything is created, and
+ * applied once the file exists (secdesc.c, ea.c).
+ */
+static u32 take_sd_or_ea(struct create_args *a, const u8 *name,
+			 const u8 *data, u32 dlen)
+{
+	struct sd_parsed sd;
+	u32 count, bad, st;
+
+	if (!memcmp(name, "SecD", 4)) {
+		st = sd_parse(data, dlen, &sd);
+		if (st)
+			return st;
+		if (secdesc_parts(data, dlen) & SD_SACL_INFO)
+			return STATUS_PRIVILEGE_NOT_HELD;
+		a->sd = data;
+		a->sd_len = dlen;
+		return STATUS_SUCCESS;
+	}
+	st = ea_full_check(data, dlen, &count, &bad);
+	if (st)
+		return st;
+	a->ea = data;
+	a->ea_len = dlen;
+	return STATUS_SUCCESS;
+}
+
 static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 {
-	u32 off = 0, next, ext, noff, nlen, doff, dlen;
+	u32 off = 0, next, ext, noff, nlen, doff, dlen, st = STATUS_SUCCESS;
 	const u8 *c;
 
 	while (len) {
@@ -153,6 +187,8 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				a->alloc_size = dfs_get_le64(c + doff);
 			else if (!memcmp(n, "QFid", 4))
 				a->want_qfid = true;
+			else if (!memcmp(n, "SecD", 4) || !memcmp(n, "ExtA", 4))
+				st = take_sd_or_ea(a, n, c + doff, dlen);
 			else if (!memcmp(n, "DHnC", 4) || !memcmp(n, "DH2C", 4) ||
 				 !memcmp(n, "TWrp", 4))
 				/*
@@ -160,6 +196,8 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				 * snapshot we do not have
 				 */
 				return STATUS_OBJECT_NAME_NOT_FOUND;
+			if (st)
+				return st;
 		}
 		if (!next)
 			break;
@@ -600,6 +638,25 @@ static void apply_attributes(const struct create_args *a,
 			    strerror(-ret));
 }
 
+/*
+ * A new file takes the descriptor of SecD; a new or overwritten one the
+ * EAs of ExtA. The creator needs no right for either.
+ */
+static u32 apply_sd_and_eas(const struct create_args *a,
+			    struct create_result *res)
+{
+	u32 st = STATUS_SUCCESS;
+
+	if (a->sd && res->action != FILE_OPENED && res->action != FILE_OVERWRITTEN)
+		st = secdesc_set(res->fd, secdesc_parts(a->sd, a->sd_len),
+				 a->sd, a->sd_len);
+	if (!st && a->ea && res->action != FILE_OPENED)
+		st = ea_set_list(res->fd, a->ea, a->ea_len);
+	if (!st && (a->sd || a->ea))
+		vfs_fstat(res->fd, &res->st);
+	return st;
+}
+
 static u32 create_locked(struct dfs_req *r, struct create_args *a)
 {
 	struct create_result res = { .fd = -1 };
@@ -609,6 +666,7 @@ static u32 create_locked(struct dfs_req *r, struct create_args *a)
 	if (st == STATUS_SUCCESS) {
 		apply_attributes(a, &res);
 		apply_alloc_size(a, &res);
+		st = apply_sd_and_eas(a, &res);
 	}
 	if (st == STATUS_SUCCESS && (a->opts & FILE_DELETE_ON_CLOSE) &&
 	    !(res.granted & DELETE))
