@@ -461,3 +461,59 @@ mode_t sd_dacl_to_mode(const struct sd_parsed *sd, uid_t uid, gid_t gid,
 	return (old & ~(mode_t)0777) |
 	       (mode_t)(granted[0] << 6 | granted[1] << 3 | granted[2]);
 }
+
+/* Generic rights of an ACE mask as file rights (MS-DTYP 2.4.3) */
+static u32 map_generic(u32 m)
+{
+	if (m & GENERIC_READ)
+		m |= FILE_GENERIC_READ;
+	if (m & GENERIC_WRITE)
+		m |= FILE_GENERIC_WRITE;
+	if (m & GENERIC_EXECUTE)
+		m |= FILE_GENERIC_EXECUTE;
+	if (m & GENERIC_ALL)
+		m |= FILE_ALL_ACCESS;
+	return m & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE |
+		     GENERIC_ALL);
+}
+
+static bool who_matches(const struct sd_who *who, const struct sd_ace *a)
+{
+	u32 id;
+	int i;
+
+	if (sd_sid_is_world(a->sid, a->sid_len))
+		return true;
+	if (sd_sid_unix(a->sid, a->sid_len, SD_UNIX_USER, &id))
+		return id == (u32)who->uid;
+	if (sd_sid_unix(a->sid, a->sid_len, SD_UNIX_GROUP, &id))
+		for (i = 0; i < who->ngids; i++)
+			if ((u32)who->gids[i] == id)
+				return true;
+	return false;
+}
+
+u32 sd_dacl_access(const struct sd_parsed *sd, const struct sd_who *who)
+{
+	u32 granted = 0, denied = 0, off = 0, idx = 0, m;
+	struct sd_ace a;
+
+	if ((sd->control & SE_DACL_PRESENT) && !sd->dacl)
+		return FILE_ALL_ACCESS;
+	if (who->owner)
+		granted = READ_CONTROL | WRITE_DAC;
+	if (!sd->dacl)
+		return FILE_ALL_ACCESS;	/* no DACL at all: nothing restricts */
+	while (sd_acl_next(sd->dacl, sd->dacl_len, &off, &idx, &a)) {
+		if ((a.type != ACE_ACCESS_ALLOWED && a.type != ACE_ACCESS_DENIED) ||
+		    (a.flags & ACE_INHERIT_ONLY) || !a.sid ||
+		    !who_matches(who, &a))
+			continue;
+		m = map_generic(a.mask);
+		if (a.type == ACE_ACCESS_ALLOWED)
+			granted |= m & ~denied;
+		else
+			denied |= m & ~granted;
+	}
+	return granted;
+}

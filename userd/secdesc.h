@@ -169,6 +169,23 @@ u32 sd_from_unix(u8 *out, u32 cap, uid_t uid, gid_t gid, mode_t mode,
 mode_t sd_dacl_to_mode(const struct sd_parsed *sd, uid_t uid, gid_t gid,
 		       mode_t old);
 
+/* Who asks, for sd_dacl_access(): a Unix identity */
+struct sd_who {
+	uid_t uid;
+	const gid_t *gids;	/* primary group first */
+	int ngids;
+	bool owner;		/* uid owns the file */
+};
+
+/*
+ * The rights a DACL grants who (MS-DTYP 2.5.3.2, without privileges or
+ * inheritance): ACEs for S-1-22-1-uid, S-1-22-2-(one of gids) and
+ * Everyone count, in order, a denied bit staying denied; generic bits in
+ * ACE masks are mapped to file rights. The owner always has READ_CONTROL
+ * and WRITE_DAC. A NULL DACL grants everything (FILE_ALL_ACCESS).
+ */
+u32 sd_dacl_access(const struct sd_parsed *sd, const struct sd_who *who);
+
 /* --- the server side (secdesc_store.c) -------------------------------- */
 
 struct vfs_stat;
@@ -208,5 +225,15 @@ u32 secdesc_parts(const u8 *in, u32 len);
  * clients see as it was.
  */
 void secdesc_mode_changing(int fd, const struct vfs_stat *st, mode_t new_mode);
+
+struct dfs_session;
+
+/*
+ * CREATE: limit the maximal access the Unix permissions give s to what a
+ * stored descriptor's DACL grants (both must allow). Without a stored
+ * descriptor the mode alone decides and maximal comes back unchanged.
+ */
+u32 secdesc_access_limit(int fd, const struct vfs_stat *st,
+			 const struct dfs_session *s, u32 maximal);
 
 #endif /* DITTOFSD_SECDESC_H */

@@ -14,6 +14,7 @@
 #include "common/smb2_proto.h"
 #include "userd/log.h"
 #include "userd/secdesc.h"
+#include "userd/server.h"
 #include "userd/vfs/vfs.h"
 #include "userd/xattr_fd.h"
 
@@ -170,6 +171,8 @@ static void merge(struct sd_parsed *cur, const struct sd_parsed *in, u32 info)
 		cur->dacl_len = in->dacl_len;
 		cur->control = (cur->control & ~SE_DACL_BITS) |
 			       (in->control & SE_DACL_BITS);
+		/* DACL asked for but not present: the NULL DACL */
+		cur->control |= SE_DACL_PRESENT;
 	}
 }
 
@@ -286,4 +289,34 @@ void secdesc_mode_changing(int fd, const struct vfs_stat *st, mode_t new_mode)
 				  strerror(-ret));
 	}
 	free(buf);
+}
+
+u32 secdesc_access_limit(int fd, const struct vfs_stat *st,
+			 const struct dfs_session *s, u32 maximal)
+{
+	gid_t gids[1 + 64];
+	struct sd_who who = { .gids = gids };
+	struct sd_parsed sd;
+	u8 *buf;
+	u32 n;
+	int i;
+
+	if (!s)
+		return maximal;
+	buf = malloc(SD_STORE_MAX + SD_XATTR_HDR);
+	if (!buf)
+		return maximal;
+	n = load_stored(fd, st, buf, SD_STORE_MAX + SD_XATTR_HDR);
+	if (n && !sd_parse(buf, n, &sd)) {
+		who.uid = s->uid;
+		who.owner = s->uid == st->uid;
+		gids[who.ngids++] = s->gid;
+		for (i = 0; i < s->ngroups && i < 64; i++)
+			gids[who.ngids++] = s->groups[i];
+		/* SYNCHRONIZE and READ_ATTRIBUTES follow the mode alone */
+		maximal &= sd_dacl_access(&sd, &who) | SYNCHRONIZE |
+			   FILE_READ_ATTRIBUTES;
+	}
+	free(buf);
+	return maximal;
 }

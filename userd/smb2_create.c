@@ -359,6 +359,8 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 		return STATUS_DELETE_PENDING;
 
 	res->maximal = smb2_maximal_access(fd0, &res->st, ro);
+	/* a descriptor a client stored restricts further (secdesc_store.c) */
+	res->maximal = secdesc_access_limit(fd0, &res->st, r->sess, res->maximal);
 	want = a->desired & ~MAXIMUM_ALLOWED;
 	if (ro && (want & WRITE_RIGHTS))
 		return STATUS_ACCESS_DENIED;
@@ -372,6 +374,10 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (a->opts & FILE_DELETE_ON_CLOSE))
 		return STATUS_CANNOT_DELETE;
+	/* overwriting must keep HIDDEN and SYSTEM (MS-FSA 2.1.5.1.2.1) */
+	if (trunc && (res->st.attrs & ~a->attrs &
+		      (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM)))
+		return STATUS_ACCESS_DENIED;
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (want & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
@@ -614,6 +620,22 @@ static void apply_alloc_size(const struct create_args *a,
  * A new or overwritten file takes the attributes the CREATE names (and
  * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
  */
+/*
+ * An overwritten or superseded file takes READONLY like a new one (whose
+ * mode is born without write bits): the write bits go, the descriptor
+ * clients see stays.
+ */
+static void make_readonly(struct create_result *res)
+{
+	mode_t mode = res->st.mode & 07777 & ~(mode_t)(S_IWUSR | S_IWGRP | S_IWOTH);
+
+	if (res->st.is_dir || mode == (res->st.mode & 07777))
+		return;
+	secdesc_mode_changing(res->fd, &res->st, mode);
+	if (vfs_fd_chmod(res->fd, mode) == 0)
+		vfs_fstat(res->fd, &res->st);
+}
+
 static void apply_attributes(const struct create_args *a,
 			     struct create_result *res)
 {
@@ -636,6 +658,8 @@ static void apply_attributes(const struct create_args *a,
 	else if (ret != -EBADF)
 		log_verbose("cannot keep DOS attributes of '%s': %s", a->path,
 			    strerror(-ret));
+	if (res->action != FILE_CREATED && (a->attrs & FILE_ATTRIBUTE_READONLY))
+		make_readonly(res);
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
+#include "userd/xattr_fd.h"
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
@@ -915,7 +916,8 @@ static bool dos_get(int fd, const char *name, struct dos_meta *m)
 			close(efd);
 		}
 	} else {
-		n = fgetxattr(fd, DOS_XATTR, v, sizeof(v));	/* EBADF on O_PATH */
+		/* O_PATH descriptors too (CREATE looks at those first) */
+		n = xattr_fd_get(fd, DOS_XATTR, v, sizeof(v));
 	}
 	if (n != DOS_XATTR_SIZE || dfs_get_le32(v) != DOS_XATTR_VERSION)
 		return false;
