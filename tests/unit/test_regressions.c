@@ -20,6 +20,8 @@
 #include "tests/fuzz/fuzz_auth.c"
 #include "tests/fuzz/fuzz_config.c"
 #include "tests/fuzz/fuzz_names.c"
+#include "tests/fuzz/fuzz_secdesc.c"
+#include "tests/fuzz/fuzz_ea.c"
 
 #include "tests/unit/check_main.h"
 
@@ -35,6 +37,8 @@ static const struct {
 	{ "fuzz_auth", dfs_fuzz_auth },
 	{ "fuzz_config", dfs_fuzz_config },
 	{ "fuzz_names", dfs_fuzz_names },
+	{ "fuzz_secdesc", dfs_fuzz_secdesc },
+	{ "fuzz_ea", dfs_fuzz_ea },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)
