@@ -125,11 +125,6 @@ struct create_result {
 };
 
 /*
- * Walk the create context chain (MS-SMB2 2.2.13.2): every Next is
- * 8-aligned and stays inside the chain, every name and data range stays
- * inside its own context. Unknown contexts are ignored.
- */
-/*
  * SecD and ExtA are checked here, before anything is created, and
  * applied once the file exists (secdesc.c, ea.c).
  */
@@ -157,6 +152,11 @@ static u32 take_sd_or_ea(struct create_args *a, const u8 *name,
 	return STATUS_SUCCESS;
 }
 
+/*
+ * Walk the create context chain (MS-SMB2 2.2.13.2): every Next is
+ * 8-aligned and stays inside the chain, every name and data range stays
+ * inside its own context. Unknown contexts are ignored.
+ */
 static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 {
 	u32 off = 0, next, ext, noff, nlen, doff, dlen, st = STATUS_SUCCESS;
@@ -617,10 +617,6 @@ static void apply_alloc_size(const struct create_args *a,
 }
 
 /*
- * A new or overwritten file takes the attributes the CREATE names (and
- * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
- */
-/*
  * An overwritten or superseded file takes READONLY like a new one (whose
  * mode is born without write bits): the write bits go, the descriptor
  * clients see stays.
@@ -636,6 +632,10 @@ static void make_readonly(struct create_result *res)
 		vfs_fstat(res->fd, &res->st);
 }
 
+/*
+ * A new or overwritten file takes the attributes the CREATE names (and
+ * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
+ */
 static void apply_attributes(const struct create_args *a,
 			     struct create_result *res)
 {
