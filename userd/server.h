@@ -169,6 +169,7 @@ struct dfs_open {
 	bool pending;			/* its CREATE waits for an oplock break */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u64 position;			/* FilePositionInformation */
+	u32 ea_index;			/* next EA of a FileFullEaInformation scan */
 	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
 	u32 nlocks, locks_cap;
 	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */

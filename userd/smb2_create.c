@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "userd/ea.h"
 #include "userd/log.h"
+#include "userd/secdesc.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
@@ -108,6 +110,10 @@ struct create_args {
 	bool want_mxac;
 	bool want_qfid;
 	u64 alloc_size;		/* AlSi: space to reserve for a new file */
+	const u8 *sd;		/* SecD: descriptor for a new file (in the request) */
+	u32 sd_len;
+	const u8 *ea;		/* ExtA: EAs for a new or overwritten file */
+	u32 ea_len;
 	char path[VFS_PATH_MAX];
 	char stream[VFS_STREAM_NAME_BYTES];	/* named stream, "" = none */
 };
@@ -122,13 +128,41 @@ struct create_result {
 };
 
 /*
+ * SecD and ExtA are checked here, before anything is created, and
+ * applied once the file exists (secdesc.c, ea.c).
+ */
+static u32 take_sd_or_ea(struct create_args *a, const u8 *name,
+			 const u8 *data, u32 dlen)
+{
+	struct sd_parsed sd;
+	u32 count, bad, st;
+
+	if (!memcmp(name, "SecD", 4)) {
+		st = sd_parse(data, dlen, &sd);
+		if (st)
+			return st;
+		if (secdesc_parts(data, dlen) & SD_SACL_INFO)
+			return STATUS_PRIVILEGE_NOT_HELD;
+		a->sd = data;
+		a->sd_len = dlen;
+		return STATUS_SUCCESS;
+	}
+	st = ea_full_check(data, dlen, &count, &bad);
+	if (st)
+		return st;
+	a->ea = data;
+	a->ea_len = dlen;
+	return STATUS_SUCCESS;
+}
+
+/*
  * Walk the create context chain (MS-SMB2 2.2.13.2): every Next is
  * 8-aligned and stays inside the chain, every name and data range stays
  * inside its own context. Unknown contexts are ignored.
  */
 static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 {
-	u32 off = 0, next, ext, noff, nlen, doff, dlen;
+	u32 off = 0, next, ext, noff, nlen, doff, dlen, st = STATUS_SUCCESS;
 	const u8 *c;
 
 	while (len) {
@@ -156,6 +190,8 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				a->alloc_size = dfs_get_le64(c + doff);
 			else if (!memcmp(n, "QFid", 4))
 				a->want_qfid = true;
+			else if (!memcmp(n, "SecD", 4) || !memcmp(n, "ExtA", 4))
+				st = take_sd_or_ea(a, n, c + doff, dlen);
 			else if (!memcmp(n, "DHnC", 4) || !memcmp(n, "DH2C", 4) ||
 				 !memcmp(n, "TWrp", 4))
 				/*
@@ -163,6 +199,8 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				 * snapshot we do not have
 				 */
 				return STATUS_OBJECT_NAME_NOT_FOUND;
+			if (st)
+				return st;
 		}
 		if (!next)
 			break;
@@ -324,6 +362,8 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 		return STATUS_DELETE_PENDING;
 
 	res->maximal = smb2_maximal_access(fd0, &res->st, ro);
+	/* a descriptor a client stored restricts further (secdesc_store.c) */
+	res->maximal = secdesc_access_limit(fd0, &res->st, r->sess, res->maximal);
 	want = a->desired & ~MAXIMUM_ALLOWED;
 	if (ro && (want & WRITE_RIGHTS))
 		return STATUS_ACCESS_DENIED;
@@ -337,6 +377,10 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (a->opts & FILE_DELETE_ON_CLOSE))
 		return STATUS_CANNOT_DELETE;
+	/* overwriting must keep HIDDEN and SYSTEM (MS-FSA 2.1.5.1.2.1) */
+	if (trunc && (res->st.attrs & ~a->attrs &
+		      (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM)))
+		return STATUS_ACCESS_DENIED;
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (want & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
@@ -582,6 +626,22 @@ static void apply_alloc_size(const struct create_args *a,
 }
 
 /*
+ * An overwritten or superseded file takes READONLY like a new one (whose
+ * mode is born without write bits): the write bits go, the descriptor
+ * clients see stays.
+ */
+static void make_readonly(struct create_result *res)
+{
+	mode_t mode = res->st.mode & 07777 & ~(mode_t)(S_IWUSR | S_IWGRP | S_IWOTH);
+
+	if (res->st.is_dir || mode == (res->st.mode & 07777))
+		return;
+	secdesc_mode_changing(res->fd, &res->st, mode);
+	if (vfs_fd_chmod(res->fd, mode) == 0)
+		vfs_fstat(res->fd, &res->st);
+}
+
+/*
  * A new or overwritten file takes the attributes the CREATE names (and
  * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
  */
@@ -607,6 +667,27 @@ static void apply_attributes(const struct create_args *a,
 	else if (ret != -EBADF)
 		log_verbose("cannot keep DOS attributes of '%s': %s", a->path,
 			    strerror(-ret));
+	if (res->action != FILE_CREATED && (a->attrs & FILE_ATTRIBUTE_READONLY))
+		make_readonly(res);
+}
+
+/*
+ * A new file takes the descriptor of SecD; a new or overwritten one the
+ * EAs of ExtA. The creator needs no right for either.
+ */
+static u32 apply_sd_and_eas(const struct create_args *a,
+			    struct create_result *res)
+{
+	u32 st = STATUS_SUCCESS;
+
+	if (a->sd && res->action != FILE_OPENED && res->action != FILE_OVERWRITTEN)
+		st = secdesc_set(res->fd, secdesc_parts(a->sd, a->sd_len),
+				 a->sd, a->sd_len);
+	if (!st && a->ea && res->action != FILE_OPENED)
+		st = ea_set_list(res->fd, a->ea, a->ea_len);
+	if (!st && (a->sd || a->ea))
+		vfs_fstat(res->fd, &res->st);
+	return st;
 }
 
 /* A CREATE of a named stream (smb2_streams.c does the work) */
@@ -652,6 +733,7 @@ static u32 create_locked(struct dfs_req *r, struct create_args *a)
 	if (st == STATUS_SUCCESS) {
 		apply_attributes(a, &res);
 		apply_alloc_size(a, &res);
+		st = apply_sd_and_eas(a, &res);
 	}
 	if (st == STATUS_SUCCESS && (a->opts & FILE_DELETE_ON_CLOSE) &&
 	    !(res.granted & DELETE))

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "userd/ea.h"
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
@@ -113,7 +114,8 @@ long smb2_dir_pack(u8 *buf, u32 cap, u8 cls, const char *name,
 	}
 	pack_common(buf, st);
 	dfs_put_le32(buf + 60, (u32)nlen);	/* FileNameLength */
-	/* EaSize at 64 stays 0 */
+	if (cls != FileDirectoryInformation)
+		dfs_put_le32(buf + 64, st->ea_size);	/* EaSize */
 	if (cls == FileBothDirectoryInformation ||
 	    cls == FileIdBothDirectoryInformation)
 		pack_short_name(buf, name);
@@ -145,9 +147,13 @@ static bool entry_stat(struct dfs_open *o, struct dir_state *ds,
 		if (fd < 0)
 			return false;
 		n = vfs_fstat(fd, st);
+		if (n == 0)
+			st->ea_size = ea_size(fd);
 		close(fd);
 		if (n < 0)
 			return false;
+	} else if (strcmp(name, "..")) {
+		st->ea_size = ea_size_at(dirfd(ds->d), name);
 	}
 	st->attrs = vfs_attrs_for(st, name);
 	return true;

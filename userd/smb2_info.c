@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "userd/config.h"
+#include "userd/ea.h"
 #include "userd/log.h"
+#include "userd/secdesc.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
@@ -34,12 +36,6 @@
 #define SI_STRUCT_SIZE	33
 #define SI_FIXED	32
 
-/* AdditionalInformation bits for security queries */
-#define OWNER_SECURITY_INFORMATION	0x1u
-#define GROUP_SECURITY_INFORMATION	0x2u
-#define DACL_SECURITY_INFORMATION	0x4u
-#define SACL_SECURITY_INFORMATION	0x8u
-
 /* FileFsAttributeInformation flags */
 #define FILE_CASE_SENSITIVE_SEARCH	0x00000001u
 #define FILE_CASE_PRESERVED_NAMES	0x00000002u
@@ -48,10 +44,6 @@
 
 #define FILE_DEVICE_DISK		0x00000007u
 #define FILE_DEVICE_IS_MOUNTED		0x00000020u
-
-#define FILE_GENERIC_READ	0x00120089u
-#define FILE_GENERIC_WRITE	0x00120116u
-#define FILE_GENERIC_EXECUTE	0x001200A0u
 
 /* Modes FileModeInformation can carry (MS-FSCC 2.4.26) */
 #define FILE_MODE_MASK (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY | \
@@ -67,6 +59,11 @@ struct qi {
 	u32 cap;		/* room there */
 	u32 fixed;		/* the part that must fit, for variable classes */
 	bool variable;
+	const u8 *in;		/* the request's input buffer (EA names) */
+	u32 in_len;
+	u32 flags;		/* the request's Flags (EA scans) */
+	u32 info;		/* AdditionalInformation */
+	u32 out_len;		/* OutputBufferLength, capped */
 };
 
 /* --- file information -------------------------------------------------- */
@@ -141,7 +138,7 @@ static long q_all(struct qi *q)
 	put_basic(p, &q->st);
 	put_standard(p + 40, q->o, &q->st);
 	dfs_put_le64(p + 64, q->st.ino);
-	dfs_put_le32(p + 72, 0);		/* EaSize */
+	dfs_put_le32(p + 72, ea_size(q->o->fd));
 	dfs_put_le32(p + 76, q->o->access);
 	dfs_put_le64(p + 80, q->o->position);
 	dfs_put_le32(p + 88, mode_info(q->o));
@@ -253,6 +250,7 @@ static long query_file_class(struct qi *q, u8 cls, u32 *status)
 		dfs_put_le64(p, q->st.ino);
 		return 8;
 	case FileEaInformation:
+		dfs_put_le32(p, ea_size(q->o->fd));
 		return 4;
 	case FileAccessInformation:
 		dfs_put_le32(p, q->o->access);
@@ -291,15 +289,30 @@ static long query_file_class(struct qi *q, u8 cls, u32 *status)
 		return 24;
 	case FileAlternateNameInformation:
 		return q_alt_name(q, status);
-	case FileFullEaInformation:
-		/* no EAs are kept (MS-FSA 2.1.5.12.12) */
-		*status = q->o->access & FILE_READ_EA ? STATUS_NO_EAS_ON_FILE :
-			  STATUS_ACCESS_DENIED;
-		return -1;
 	default:
 		*status = STATUS_INVALID_INFO_CLASS;
 		return -1;
 	}
+}
+
+/*
+ * FileFullEaInformation (MS-FSA 2.1.5.12.12): whole entries only, so the
+ * list is cut to OutputBufferLength by ea.c itself; the position of an
+ * enumeration is kept in the open.
+ */
+static u32 query_full_ea(struct qi *q, long *len)
+{
+	u32 n = 0, st;
+
+	if (!(q->o->access & FILE_READ_EA))
+		return STATUS_ACCESS_DENIED;
+	q->variable = true;
+	q->fixed = 0;
+	st = ea_query(q->o->fd, q->in, q->in_len, q->flags, q->info,
+		      &q->o->ea_index, q->buf, q->out_len, &n);
+	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW)
+		*len = n;
+	return st;
 }
 
 static u32 query_file(struct qi *q, u8 cls, long *len)
@@ -308,6 +321,8 @@ static u32 query_file(struct qi *q, u8 cls, long *len)
 
 	if (needs_read_attributes(cls) && !(q->o->access & FILE_READ_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
+	if (cls == FileFullEaInformation)
+		return query_full_ea(q, len);
 	*len = query_file_class(q, cls, &status);
 	if (*len < 0 && status == STATUS_SUCCESS)
 		status = STATUS_BUFFER_OVERFLOW;
@@ -455,98 +470,7 @@ static u32 query_fs(struct qi *q, u8 cls, long *len)
 	return status;
 }
 
-/* --- security: S-1-22-1-uid owner, S-1-22-2-gid group, DACL from mode -- */
-
-static u32 put_unix_sid(u8 *p, u32 kind, u32 id)
-{
-	p[0] = 1;			/* Revision */
-	p[1] = 2;			/* SubAuthorityCount */
-	memset(p + 2, 0, 6);
-	p[7] = 22;			/* IdentifierAuthority: Unix */
-	dfs_put_le32(p + 8, kind);
-	dfs_put_le32(p + 12, id);
-	return 16;
-}
-
-static u32 put_everyone_sid(u8 *p)
-{
-	p[0] = 1;
-	p[1] = 1;
-	memset(p + 2, 0, 6);
-	p[7] = 1;			/* World authority */
-	dfs_put_le32(p + 8, 0);
-	return 12;
-}
-
-static u32 rwx_mask(mode_t bits, bool dir)
-{
-	u32 m = READ_CONTROL | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
-
-	if (bits & 4)
-		m |= FILE_GENERIC_READ;
-	if (bits & 2) {
-		m |= FILE_GENERIC_WRITE;
-		if (dir)
-			m |= FILE_DELETE_CHILD;
-	}
-	if (bits & 1)
-		m |= FILE_GENERIC_EXECUTE;
-	return m;
-}
-
-/* One ACCESS_ALLOWED ACE; kind 0 = Everyone */
-static u32 put_ace(u8 *p, u32 mask, u32 kind, u32 id)
-{
-	u32 sl;
-
-	p[0] = 0;			/* ACCESS_ALLOWED_ACE_TYPE */
-	p[1] = 0;
-	dfs_put_le32(p + 4, mask);
-	sl = kind ? put_unix_sid(p + 8, kind, id) : put_everyone_sid(p + 8);
-	dfs_put_le16(p + 2, (u16)(8 + sl));
-	return 8 + sl;
-}
-
-static u32 put_dacl(u8 *p, const struct vfs_stat *st)
-{
-	u32 n = 8, owner;
-
-	owner = rwx_mask((st->mode >> 6) & 7, st->is_dir) | WRITE_DAC |
-		WRITE_OWNER | FILE_WRITE_ATTRIBUTES | DELETE;
-	n += put_ace(p + n, owner, 1, st->uid);
-	n += put_ace(p + n, rwx_mask((st->mode >> 3) & 7, st->is_dir), 2, st->gid);
-	n += put_ace(p + n, rwx_mask(st->mode & 7, st->is_dir), 0, 0);
-	p[0] = 2;			/* AclRevision */
-	p[1] = 0;
-	dfs_put_le16(p + 2, (u16)n);
-	dfs_put_le16(p + 4, 3);		/* AceCount */
-	dfs_put_le16(p + 6, 0);
-	return n;
-}
-
-static long build_sd(u8 *p, u32 info, const struct vfs_stat *st)
-{
-	u32 n = 20;
-	u16 control = 0x8000;		/* SE_SELF_RELATIVE */
-
-	memset(p, 0, 20);
-	p[0] = 1;
-	if (info & OWNER_SECURITY_INFORMATION) {
-		dfs_put_le32(p + 4, n);
-		n += put_unix_sid(p + n, 1, st->uid);
-	}
-	if (info & GROUP_SECURITY_INFORMATION) {
-		dfs_put_le32(p + 8, n);
-		n += put_unix_sid(p + n, 2, st->gid);
-	}
-	if (info & DACL_SECURITY_INFORMATION) {
-		control |= 0x0004;	/* SE_DACL_PRESENT */
-		dfs_put_le32(p + 16, n);
-		n += put_dacl(p + n, st);
-	}
-	dfs_put_le16(p + 2, control);
-	return n;
-}
+/* --- security: stored or mapped from the mode (secdesc_store.c) --- */
 
 /*
  * A security descriptor that does not fit is STATUS_BUFFER_TOO_SMALL with
@@ -567,13 +491,20 @@ static u32 too_small(struct dfs_req *r, u32 need)
 
 static u32 query_security(struct qi *q, u32 info, u32 out_len, long *len)
 {
-	if (info & SACL_SECURITY_INFORMATION)
+	u32 n = 0, st;
+
+	if (info & SD_SACL_INFO)
 		return STATUS_PRIVILEGE_NOT_HELD;
-	if (!(q->o->access & READ_CONTROL))
+	/* asking for no part needs no right: an empty descriptor */
+	if ((info & (SD_OWNER_INFO | SD_GROUP_INFO | SD_DACL_INFO)) &&
+	    !(q->o->access & READ_CONTROL))
 		return STATUS_ACCESS_DENIED;
-	*len = build_sd(q->buf, info, &q->st);
-	if ((u32)*len > out_len)
-		return too_small(q->r, (u32)*len);
+	st = secdesc_query(q->o->fd, &q->st, info, q->buf, q->cap, &n);
+	if (st)
+		return st;
+	if (n > out_len || n > q->cap)
+		return too_small(q->r, n);
+	*len = n;
 	return STATUS_SUCCESS;
 }
 
@@ -603,7 +534,7 @@ static u32 finish_query(struct qi *q, long len, u32 out_len)
 static u32 query_locked(struct qi *q, u8 type, u8 cls, u32 info, u32 out_len)
 {
 	long len = -1;
-	u32 status;
+	u32 status, st;
 
 	if (dfs_open_fstat(q->o, &q->st) < 0)
 		return vfs_errno_status(errno);
@@ -623,9 +554,11 @@ static u32 query_locked(struct qi *q, u8 type, u8 cls, u32 info, u32 out_len)
 	default:
 		return STATUS_INVALID_PARAMETER;
 	}
-	if (status || len < 0)
+	/* an EA list cut short carries its BUFFER_OVERFLOW with its data */
+	if ((status && status != STATUS_BUFFER_OVERFLOW) || len < 0)
 		return status ? status : STATUS_INTERNAL_ERROR;
-	return finish_query(q, len, out_len);
+	st = finish_query(q, len, out_len);
+	return st ? st : status;
 }
 
 u32 smb2_query_info(struct dfs_req *r)
@@ -653,6 +586,11 @@ u32 smb2_query_info(struct dfs_req *r)
 		out_len = r->rsp_cap - QIR_DATA;
 	q.buf = r->rsp_body + QIR_DATA;
 	q.cap = r->rsp_cap - QIR_DATA;
+	q.in = in_len ? b + in_off - SMB2_HDR_SIZE : NULL;
+	q.in_len = in_len;
+	q.info = dfs_get_le32(b + 16);
+	q.flags = dfs_get_le32(b + 20);
+	q.out_len = out_len;
 	vfs_become(r->sess);
 	st = query_locked(&q, b[2], b[3], dfs_get_le32(b + 16), out_len);
 	vfs_unbecome();
@@ -723,7 +661,11 @@ static u32 set_readonly(struct si *s, u32 attrs)
 		mode &= (mode_t)~(S_IWUSR | S_IWGRP | S_IWOTH);
 	else if (!(mode & S_IWUSR))
 		mode |= S_IWUSR;
-	if (mode != (st.mode & 07777) && vfs_fd_chmod(s->o->fd, mode) < 0)
+	if (mode == (st.mode & 07777))
+		return STATUS_SUCCESS;
+	/* an attribute, not a permission change: the ACL stays as it was */
+	secdesc_mode_changing(s->o->fd, &st, mode);
+	if (vfs_fd_chmod(s->o->fd, mode) < 0)
 		return vfs_errno_status(errno);
 	return STATUS_SUCCESS;
 }
@@ -988,7 +930,9 @@ static u32 set_file(struct si *s, u8 cls)
 	case FileModeInformation:
 		return set_mode(s);
 	case FileFullEaInformation:
-		return STATUS_EAS_NOT_SUPPORTED;
+		if (!(s->o->access & FILE_WRITE_EA))
+			return STATUS_ACCESS_DENIED;
+		return ea_set_list(s->o->fd, s->in, s->len);
 	case FileLinkInformation:
 	case FileValidDataLengthInformation:
 	case FileShortNameInformation:
@@ -999,23 +943,24 @@ static u32 set_file(struct si *s, u8 cls)
 }
 
 /*
- * Owners and ACLs are not stored: a security descriptor the caller may
- * write is accepted and dropped, as Samba does without "nt acl support".
+ * Owner and group go to chown, the DACL to the mode, and the descriptor
+ * itself is stored (secdesc_store.c, Documentation/acl-mapping.md).
  */
 static u32 set_security(struct si *s, u32 info)
 {
 	u32 need = 0;
 
-	if (info & (OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION))
+	if (info & (SD_OWNER_INFO | SD_GROUP_INFO))
 		need |= WRITE_OWNER;
-	if (info & DACL_SECURITY_INFORMATION)
+	if (info & SD_DACL_INFO)
 		need |= WRITE_DAC;
-	if (info & SACL_SECURITY_INFORMATION)
+	if (info & SD_SACL_INFO)
 		return STATUS_PRIVILEGE_NOT_HELD;
 	if ((s->o->access & need) != need)
 		return STATUS_ACCESS_DENIED;
-	log_debug("SET_INFO security on '%s' ignored", s->o->path);
-	return STATUS_SUCCESS;
+	if (!need)
+		return STATUS_SUCCESS;
+	return secdesc_set(s->o->fd, info, s->in, s->len);
 }
 
 u32 smb2_set_info(struct dfs_req *r)

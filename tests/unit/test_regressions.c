@@ -21,6 +21,8 @@
 #include "tests/fuzz/fuzz_config.c"
 #include "tests/fuzz/fuzz_names.c"
 #include "tests/fuzz/fuzz_dcerpc.c"
+#include "tests/fuzz/fuzz_secdesc.c"
+#include "tests/fuzz/fuzz_ea.c"
 
 #include "tests/unit/check_main.h"
 
@@ -37,6 +39,8 @@ static const struct {
 	{ "fuzz_config", dfs_fuzz_config },
 	{ "fuzz_names", dfs_fuzz_names },
 	{ "fuzz_dcerpc", dfs_fuzz_dcerpc },
+	{ "fuzz_secdesc", dfs_fuzz_secdesc },
+	{ "fuzz_ea", dfs_fuzz_ea },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)

@@ -27,6 +27,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
+#include "userd/xattr_fd.h"
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
@@ -920,7 +921,8 @@ static bool dos_get(int fd, const char *name, struct dos_meta *m)
 			close(efd);
 		}
 	} else {
-		n = fgetxattr(fd, DOS_XATTR, v, sizeof(v));	/* EBADF on O_PATH */
+		/* O_PATH descriptors too (CREATE looks at those first) */
+		n = xattr_fd_get(fd, DOS_XATTR, v, sizeof(v));
 	}
 	if (n != DOS_XATTR_SIZE || dfs_get_le32(v) != DOS_XATTR_VERSION)
 		return false;
@@ -959,8 +961,13 @@ int vfs_set_dos(int fd, u32 attrs, u64 creation, u64 change)
 {
 	struct dos_meta m = { .attrs = FILE_ATTRIBUTE_ARCHIVE };
 	struct statx sx;
+	struct stat fst;
 	u8 v[DOS_XATTR_SIZE];
+	bool dir = fstat(fd, &fst) == 0 && S_ISDIR(fst.st_mode);
 
+	/* a directory is not ARCHIVE unless a client makes it so */
+	if (dir)
+		m.attrs = 0;
 	dos_get(fd, NULL, &m);
 	if (attrs != VFS_DOS_KEEP)
 		m.attrs = attrs;
@@ -974,7 +981,9 @@ int vfs_set_dos(int fd, u32 attrs, u64 creation, u64 change)
 		m.change_mtime = sx_time(&sx.stx_mtime);
 	}
 	dfs_put_le32(v, DOS_XATTR_VERSION);
-	dfs_put_le32(v + 4, m.attrs & DOS_STORED);
+	/* READONLY is the mode's write bit, except on a directory */
+	dfs_put_le32(v + 4, m.attrs & (DOS_STORED |
+				       (dir ? FILE_ATTRIBUTE_READONLY : 0)));
 	dfs_put_le64(v + 8, m.creation);
 	dfs_put_le64(v + 16, m.change);
 	dfs_put_le64(v + 24, m.change_mtime);
@@ -995,7 +1004,7 @@ static void apply_dos(int dirfd, const char *name, struct vfs_stat *st)
 	st->attrs = (st->attrs & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_READONLY)) |
 		    (m.attrs & DOS_STORED);
 	if (st->is_dir)
-		st->attrs &= ~FILE_ATTRIBUTE_ARCHIVE;
+		st->attrs |= m.attrs & FILE_ATTRIBUTE_READONLY;
 }
 
 int vfs_statx(int dirfd, const char *name, struct vfs_stat *st)

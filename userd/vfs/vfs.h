@@ -131,6 +131,7 @@ struct vfs_stat {
 	u64 dev;
 	u32 nlink;
 	u32 attrs;		/* FILE_ATTRIBUTE_* */
+	u32 ea_size;		/* EaSize, where a listing fills it in */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
