@@ -93,6 +93,7 @@ struct dfs_session {
 	void *auth;			/* mechanism state while IN_PROGRESS */
 	struct dfs_tree *trees;
 	u32 next_tree_id;
+	u32 nopens;			/* its opens, for "max open files" */
 };
 
 struct dfs_tree {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/vfs/vfs.h"
@@ -652,6 +653,8 @@ u32 smb2_create(struct dfs_req *r)
 		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
 				    SMB2_HDR_SIZE,
 				    dfs_get_le32(b + CR_CTX_LENGTH), a);
+	if (!st)
+		st = dfs_limit_new_open(r->sess);
 	if (!st) {
 		vfs_become(r->sess);
 		st = create_locked(r, a);
