@@ -6,7 +6,7 @@
 # MessageId replay and window abuse, CreditCharge lies, broken compounds,
 # other sessions' ids, stripped and bad signatures, plaintext on an
 # encrypted session, a SESSION_SETUP flood, idle connections and a slow
-# sender. After every case a fresh normal client must still work and the
+# sender, and the resource limits (a fourth run with low limits). After every case a fresh normal client must still work and the
 # share's data must be intact.
 #
 # The server runs three times: default policy (two users, "ditto" and
@@ -84,6 +84,11 @@ restart_with "server signing = mandatory"
 run_group signing
 restart_with "smb encrypt = required"
 run_group encrypt
+# low limits, so that each can be reached with a handful of requests
+restart_with "max connections per ip = 4" "max sessions = 6" \
+	"max sessions per connection = 3" "max open files = 8" \
+	"max async operations = 4"
+run_group limits
 
 stop_server
 finish
