@@ -4,8 +4,9 @@
  * the Next chain, name and data ranges, MxAc, QFid, AlSi, durable and
  * lease contexts, whatever smb2_create.c understands) through
  * smb2_create() on a session and tree of the shared fuzz server, built
- * directly rather than negotiated so that every input goes straight to
- * CREATE. The opens it makes are closed after each input.
+ * directly rather than negotiated (fz_direct_conn) so that every input goes
+ * straight to CREATE. The connection is torn down after each input, which
+ * closes what it opened.
  *
  * Input: byte 0 bits 0-2 CreateDisposition (6 and 7 are invalid ones),
  * bit 3 FILE_DIRECTORY_FILE, bit 4 a batch oplock, bit 5 MAXIMUM_ALLOWED
@@ -15,46 +16,9 @@
  * The rest is the context blob, placed 8-aligned after the name at the end
  * of a request buffer of exactly its size.
  */
-#include <fcntl.h>
-
 #include "tests/fuzz/fuzz_common.h"
 
 #define FC_RSP_CAP 65536
-
-struct fc_state {
-	bool ready;
-	struct dfs_conn conn;
-	struct dfs_session sess;
-	struct dfs_tree tree;
-};
-
-static struct fc_state fc;
-
-static void fc_init(struct dfs_server *srv)
-{
-	if (fc.ready)
-		return;
-	fc.conn.srv = srv;
-	fc.conn.fd = -1;
-	fc.conn.dialect = SMB2_DIALECT_311;
-	snprintf(fc.conn.peer, sizeof(fc.conn.peer), "fuzz:0");
-	dfs_dp_conn_init(&fc.conn.dp, srv->crypto, &dfs_user_dp_ops, &fc.conn,
-			 DFS_MAX_FRAME);
-	fc.sess.conn = &fc.conn;
-	fc.sess.dp.id = 0x1234;
-	fc.sess.dp.sign.alg = -1;
-	fc.sess.state = DFS_SESS_VALID;
-	fc.sess.uid = getuid();
-	fc.sess.gid = getgid();
-	fc.sess.groups[0] = getgid();
-	fc.sess.ngroups = 1;
-	snprintf(fc.sess.user, sizeof(fc.sess.user), "%s", FZ_USER);
-	fc.tree.id = 1;
-	fc.tree.sess = &fc.sess;
-	fc.tree.share = dfs_config_share(srv->cfg, FZ_SHARE);
-	fc.tree.maximal_access = 0x001F01FF;
-	fc.ready = true;
-}
 
 static const char *const fc_names[4] = {
 	"ctx.txt", "README.txt", "", "dir\\sub"
@@ -72,12 +36,7 @@ static u8 *fc_request(const uint8_t *data, size_t size, u32 *len)
 
 	coff = DFS_ALIGN8(SMB2_HDR_SIZE + 56 + (nlen ? nlen : 1));
 	total = coff + (u32)blen;
-	req = calloc(1, total);
-	if (!req)
-		abort();
-	dfs_put_le32(req, SMB2_PROTO_ID);
-	dfs_put_le16(req + SMB2_HDR_STRUCT_SIZE, SMB2_HDR_SIZE);
-	dfs_put_le16(req + SMB2_HDR_COMMAND, SMB2_CREATE);
+	req = fz_direct_req(SMB2_CREATE, total);
 	b = req + SMB2_HDR_SIZE;
 	dfs_put_le16(b, 57);
 	b[3] = (data[0] & 0x10) ? 0x09 : 0;		/* batch oplock */
@@ -106,49 +65,25 @@ int dfs_fuzz_create_ctx(const uint8_t *data, size_t size)
 	struct dfs_server *srv = fz_server();
 	struct dfs_pdu_in in = { 0 };
 	struct dfs_pdu_out out = { 0 };
-	struct dfs_req r = { 0 };
+	struct dfs_req r;
+	struct dfs_tree *t;
+	struct dfs_conn *c;
 	u8 *req, *rsp;
 	u32 len;
 
 	if (size < 2 || ((data[0] & 0x40) && size < 10))
 		return 0;
-	fc_init(srv);
 	fz_share_reset();
-	fc.tree.root_fd = open(fz_env.share, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fc.tree.root_fd < 0)
-		abort();
+	c = fz_direct_conn(srv, &t);
 	req = fc_request(data, size, &len);
 	rsp = malloc(FC_RSP_CAP);
 	if (!rsp)
 		abort();
-	in.buf = req;
-	in.len = len;
-	in.first = in.last = true;
-	out.buf = rsp;
-	out.cap = FC_RSP_CAP;
-	r.srv = srv;
-	r.conn = &fc.conn;
-	r.in = &in;
-	r.out = &out;
-	r.hdr = req;
-	r.body = req + SMB2_HDR_SIZE;
-	r.body_len = len - SMB2_HDR_SIZE;
-	r.command = SMB2_CREATE;
-	r.sess = &fc.sess;
-	r.tree = &fc.tree;
-	r.rsp = rsp;
-	r.rsp_body = rsp + SMB2_HDR_SIZE;
-	r.rsp_cap = FC_RSP_CAP - SMB2_HDR_SIZE;
-	r.compound_fid = fc.conn.compound_fid;
+	fz_direct_setup(&r, &in, &out, c, t, req, len, rsp, FC_RSP_CAP);
 	smb2_create(&r);
 	if (r.rsp_len > r.rsp_cap)
 		abort();
-	/* what a connection's end would do: pending work, then the opens */
-	dfs_async_drop_conn(&fc.conn);
-	dfs_open_close_tree(srv, &fc.tree);
-	if (fc.sess.nopens)
-		abort();	/* an open escaped the tree's teardown */
-	close(fc.tree.root_fd);
+	fz_direct_free(c);
 	free(req);
 	free(rsp);
 	return 0;

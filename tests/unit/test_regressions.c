@@ -22,6 +22,7 @@
 #include "tests/fuzz/fuzz_names.c"
 #include "tests/fuzz/fuzz_transform.c"
 #include "tests/fuzz/fuzz_create_ctx.c"
+#include "tests/fuzz/fuzz_commands.c"
 
 #include "tests/unit/check_main.h"
 
@@ -39,6 +40,7 @@ static const struct {
 	{ "fuzz_names", dfs_fuzz_names },
 	{ "fuzz_transform", dfs_fuzz_transform },
 	{ "fuzz_create_ctx", dfs_fuzz_create_ctx },
+	{ "fuzz_commands", dfs_fuzz_commands },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)
