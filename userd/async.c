@@ -9,13 +9,18 @@
 #include "userd/server.h"
 #include "userd/crypto_openssl.h"
 #include "userd/kernel_mode.h"
+#include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 
 struct dfs_async *dfs_async_new(struct dfs_req *r)
 {
-	struct dfs_async *a = calloc(1, sizeof(*a));
+	struct dfs_async *a;
 
+	/* callers answer STATUS_INSUFFICIENT_RESOURCES, as for no memory */
+	if (!dfs_limit_async_ok(r->conn))
+		return NULL;
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
 	do {

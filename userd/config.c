@@ -47,6 +47,11 @@ enum opt_id {
 	OPT_SIGN_ALGS,
 	OPT_MAX_STREAM,
 	OPT_MULTI_CHANNEL,
+	OPT_MAX_CONN_PER_IP,
+	OPT_MAX_SESSIONS,
+	OPT_MAX_SESS_PER_CONN,
+	OPT_MAX_OPEN_FILES,
+	OPT_MAX_ASYNC,
 	OPT_PATH,
 	OPT_COMMENT,
 	OPT_READ_ONLY,
@@ -430,6 +435,52 @@ static int set_max_stream(struct parser *p, const char *name, const char *val)
 	return 0;
 }
 
+/* A count from min to max; the message says what 0 means if it is allowed. */
+static int set_count(struct parser *p, const char *name, const char *val,
+		     unsigned long min, unsigned long max, unsigned int *dst)
+{
+	unsigned long v;
+
+	if (parse_uint(val, min, max, &v)) {
+		if (min == 0)
+			return perr(p, "'%s' must be a number from 0 (no limit) to %lu, not '%s'",
+				    name, max, val);
+		return perr(p, "'%s' must be a number from %lu to %lu, not '%s'",
+			    name, min, max, val);
+	}
+	*dst = (unsigned int)v;
+	return 0;
+}
+
+static int set_max_conn_per_ip(struct parser *p, const char *name,
+			       const char *val)
+{
+	return set_count(p, name, val, 0, 1048576, &p->cfg->max_conns_per_ip);
+}
+
+static int set_max_sessions(struct parser *p, const char *name, const char *val)
+{
+	return set_count(p, name, val, 1, 1048576, &p->cfg->max_sessions);
+}
+
+static int set_max_sess_per_conn(struct parser *p, const char *name,
+				 const char *val)
+{
+	return set_count(p, name, val, 1, 65536, &p->cfg->max_sessions_per_conn);
+}
+
+/* At most the open table's size (open_table.c: 2^20 slots). */
+static int set_max_open_files(struct parser *p, const char *name,
+			      const char *val)
+{
+	return set_count(p, name, val, 1, 1048576, &p->cfg->max_open_files);
+}
+
+static int set_max_async(struct parser *p, const char *name, const char *val)
+{
+	return set_count(p, name, val, 1, 65536, &p->cfg->max_async_ops);
+}
+
 /* ---- share options ------------------------------------------------------ */
 
 /* Seconds, 0 (off) to one day. */
@@ -620,6 +671,11 @@ static const struct option_def options[] = {
 	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
 	{ "max stream size",	 OPT_MAX_STREAM,    SC_GLOBAL, set_max_stream },
 	{ "server multi channel support", OPT_MULTI_CHANNEL, SC_GLOBAL, set_multi_channel },
+	{ "max connections per ip", OPT_MAX_CONN_PER_IP, SC_GLOBAL, set_max_conn_per_ip },
+	{ "max sessions",	 OPT_MAX_SESSIONS,  SC_GLOBAL, set_max_sessions },
+	{ "max sessions per connection", OPT_MAX_SESS_PER_CONN, SC_GLOBAL, set_max_sess_per_conn },
+	{ "max open files",	 OPT_MAX_OPEN_FILES, SC_GLOBAL, set_max_open_files },
+	{ "max async operations", OPT_MAX_ASYNC,    SC_GLOBAL, set_max_async },
 	{ "path",		 OPT_PATH,	    SC_SHARE,  set_path },
 	{ "comment",		 OPT_COMMENT,	    SC_SHARE,  set_comment },
 	{ "read only",		 OPT_READ_ONLY,	    SC_BOTH,   set_read_only },
@@ -706,6 +762,11 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	strcpy(cfg->server_string, "DittoFS");
 	cfg->log_level = 1;
 	cfg->max_connections = 1024;
+	cfg->max_conns_per_ip = 64;
+	cfg->max_sessions = 4096;
+	cfg->max_sessions_per_conn = 64;
+	cfg->max_open_files = 16384;
+	cfg->max_async_ops = 512;
 	cfg->unauth_timeout = 60;
 	cfg->idle_timeout = 0;
 	cfg->max_stream_size = 8u << 20;	/* VFS_STREAM_MAX_DEFAULT */

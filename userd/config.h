@@ -58,6 +58,12 @@ struct dfs_config {
 	char server_string[128];	/* default "DittoFS" */
 	int log_level;			/* 0 errors .. 3 debug, default 1 */
 	unsigned max_connections;	/* default 1024 */
+	/* resource limits (userd/limits.c, Documentation/security.md) */
+	unsigned max_conns_per_ip;	/* "max connections per ip", 0 = off, default 64 */
+	unsigned max_sessions;		/* server-wide, default 4096 */
+	unsigned max_sessions_per_conn;	/* default 64 */
+	unsigned max_open_files;	/* per session, default 16384 */
+	unsigned max_async_ops;		/* pending operations per connection, default 512 */
 	unsigned unauth_timeout;	/* s without a valid session; 0 = off, default 60 */
 	unsigned idle_timeout;		/* s without a request; 0 = off (default) */
 	uint64_t max_stream_size;	/* bytes per named stream, default 8 MiB */

@@ -549,6 +549,21 @@ static int fail(struct cmd_ctx *x, const char *fmt, ...)
 	return 1;
 }
 
+/* The resource limits in force (userd/limits.c); 0 per IP = no limit. */
+static void status_limits(struct report *r, const struct dfs_config *cfg)
+{
+	kv_u64(r, "max_connections", "Max connections:", cfg->max_connections);
+	kv_u64(r, "max_connections_per_ip", "Max connections per IP:",
+	       cfg->max_conns_per_ip);
+	kv_u64(r, "max_sessions", "Max sessions:", cfg->max_sessions);
+	kv_u64(r, "max_sessions_per_connection", "Max sessions per connection:",
+	       cfg->max_sessions_per_conn);
+	kv_u64(r, "max_open_files", "Max open files per session:",
+	       cfg->max_open_files);
+	kv_u64(r, "max_async_operations", "Max async operations per connection:",
+	       cfg->max_async_ops);
+}
+
 static int cmd_status(struct cmd_ctx *x)
 {
 	struct dfs_server *srv = x->srv;
@@ -588,6 +603,7 @@ static int cmd_status(struct cmd_ctx *x)
 	kv_u64(r, "sessions", "Sessions:", nsess);
 	kv_u64(r, "trees", "Tree connects:", ntree);
 	kv_u64(r, "opens", "Open files:", nopen);
+	status_limits(r, cfg);
 	obj_end(r);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "userd/server.h"
 #include "userd/config.h"
 #include "userd/kernel_mode.h"
+#include "userd/limits.h"
 #include "userd/log.h"
 
 /* Large enough for one PDU of DFS_MAX_FRAME plus attributes */
@@ -424,12 +425,10 @@ static struct dfs_conn *conn_for(struct dfs_server *srv, u64 id, struct nlattr *
 
 	if (c)
 		return c;
-	if (srv->nconns >= srv->cfg->max_connections) {
-		log_info("kernel connection %llu refused: 'max connections' reached",
-			 (unsigned long long)id);
-		return NULL;
-	}
+	/* the module drops the connection when we do not answer its first PDU */
 	peer_name(peer, name, sizeof(name));
+	if (!dfs_limit_conn_ok(srv, name))
+		return NULL;
 	c = dfs_conn_new(srv, -1, name);
 	if (c) {
 		c->kernel_id = id;

@@ -24,6 +24,7 @@
 #include "userd/config.h"
 #include "userd/ctl.h"
 #include "userd/loop.h"
+#include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/notify_watch.h"
 
@@ -309,9 +310,8 @@ static void on_accept(struct loop *l, int res)
 		snprintf(host, sizeof(host), "?");
 	snprintf(peer, sizeof(peer), "%s:%u", host,
 		 ntohs(((struct sockaddr_in *)&l->peer)->sin_port));
-	if (l->srv->nconns >= l->srv->cfg->max_connections) {
-		log_info("%s: refused: 'max connections' (%u) reached", peer,
-			 l->srv->cfg->max_connections);
+	/* over a limit: closed before a byte is read */
+	if (!dfs_limit_conn_ok(l->srv, peer)) {
 		close(res);
 		return;
 	}

@@ -66,6 +66,7 @@ struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t)
 	o->sess = t->sess;
 	o->fd = -1;
 	srv->opens[slot] = o;
+	o->sess->nopens++;
 	return o;
 }
 
@@ -228,8 +229,10 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 {
 	u32 slot = (u32)o->volatile_id;
 
-	if (slot < srv->opens_cap && srv->opens[slot] == o)
+	if (slot < srv->opens_cap && srv->opens[slot] == o) {
 		srv->opens[slot] = NULL;
+		o->sess->nopens--;
+	}
 	/* pending CHANGE_NOTIFYs on this handle end now (MS-SMB2 3.3.5.10) */
 	dfs_async_complete_open(o, STATUS_NOTIFY_CLEANUP);
 	/* and CREATEs waiting for this handle's oplock break may go on */

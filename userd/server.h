@@ -99,6 +99,7 @@ struct dfs_session {
 	struct dfs_channel *channels;
 	u8 channel_seq;			/* last channel number handed out */
 	bool client_encrypted;		/* the client sent it encrypted requests */
+	u32 nopens;			/* its opens, for "max open files" */
 };
 
 struct dfs_tree {

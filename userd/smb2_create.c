@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "userd/ea.h"
+#include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/secdesc.h"
 #include "userd/server.h"
@@ -787,6 +788,8 @@ u32 smb2_create(struct dfs_req *r)
 		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
 				    SMB2_HDR_SIZE,
 				    dfs_get_le32(b + CR_CTX_LENGTH), a);
+	if (!st)
+		st = dfs_limit_new_open(r->sess);
 	if (!st) {
 		vfs_become(r->sess);
 		st = create_locked(r, a);

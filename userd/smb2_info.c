@@ -840,8 +840,10 @@ static u32 do_rename(struct si *s, char *to, bool replace)
 	/* the directories on the way may be spelt in another case */
 	vfs_fix_case(root, to, VFS_PATH_MAX);
 	dfd = vfs_open_parent(root, to, &leaf);
+	/* EXDEV: a symlink on the way leads out of the share, as CREATE says */
 	if (dfd < 0)
-		return STATUS_OBJECT_PATH_NOT_FOUND;
+		return dfd == -EXDEV ? STATUS_ACCESS_DENIED :
+		       STATUS_OBJECT_PATH_NOT_FOUND;
 	ret = fstatat(dfd, leaf, &tst, AT_SYMLINK_NOFOLLOW);
 	close(dfd);
 	if (ret == 0 && !replace)

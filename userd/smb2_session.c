@@ -14,6 +14,7 @@
 #include "userd/auth/auth.h"
 #include "userd/crypto_openssl.h"
 #include "userd/kdf.h"
+#include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 
@@ -318,6 +319,10 @@ static u32 setup_session(struct dfs_req *r, struct dfs_session **sp, bool *reaut
 
 	*reauth = false;
 	if (id == 0) {
+		u32 st = dfs_limit_new_session(r->conn);
+
+		if (st)
+			return st;
 		s = session_new(r->conn);
 		if (!s)
 			return STATUS_INSUFFICIENT_RESOURCES;

@@ -15,6 +15,7 @@
 #define DFS_FUZZ_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -291,6 +292,113 @@ static inline u32 fz_put_utf16(u8 *out, const char *s)
 	for (; *s; s++, n += 2)
 		dfs_put_le16(out + n, (u8)*s);
 	return n;
+}
+
+/*
+ * A connection with one valid session (the fuzz user) and one tree on the
+ * share, built directly on the heap instead of negotiated, for targets
+ * that hand a request straight to one handler. Not dfs_conn_new(): its
+ * 8 MiB response buffer would cost more than the request. Free it with
+ * fz_direct_free(), which tears down as a closing connection does.
+ */
+static inline struct dfs_conn *fz_direct_conn(struct dfs_server *srv,
+					      struct dfs_tree **tree)
+{
+	struct dfs_conn *c = calloc(1, sizeof(*c));
+	struct dfs_session *s = calloc(1, sizeof(*s));
+	struct dfs_tree *t = calloc(1, sizeof(*t));
+
+	if (!c || !s || !t)
+		abort();
+	c->srv = srv;
+	c->fd = -1;
+	c->negotiated = true;
+	c->dialect = SMB2_DIALECT_311;
+	snprintf(c->peer, sizeof(c->peer), "fuzz:0");
+	dfs_dp_conn_init(&c->dp, srv->crypto, &dfs_user_dp_ops, c, DFS_MAX_FRAME);
+	s->conn = c;
+	s->dp.id = 0x1234;
+	s->dp.sign.alg = -1;
+	s->state = DFS_SESS_VALID;
+	s->uid = getuid();
+	s->gid = getgid();
+	s->groups[0] = getgid();
+	s->ngroups = 1;
+	s->next_tree_id = 2;
+	snprintf(s->user, sizeof(s->user), "%s", FZ_USER);
+	c->sessions = s;
+	t->id = 1;
+	t->sess = s;
+	t->share = dfs_config_share(srv->cfg, FZ_SHARE);
+	t->maximal_access = 0x001F01FF;
+	t->root_fd = open(fz_env.share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->root_fd < 0)
+		abort();
+	s->trees = t;
+	*tree = t;
+	return c;
+}
+
+static inline void fz_direct_free(struct dfs_conn *c)
+{
+	dfs_async_drop_conn(c);
+	while (c->sessions)
+		dfs_session_destroy(c->sessions);
+	while (c->outq) {
+		struct dfs_outbuf *ob = c->outq;
+
+		c->outq = ob->next;
+		free(ob);
+	}
+	free(c);
+}
+
+/* A request of exactly len bytes: an SMB2 header for cmd, then zeros. */
+static inline u8 *fz_direct_req(u16 cmd, u32 len)
+{
+	u8 *req = calloc(1, len);
+
+	if (!req)
+		abort();
+	dfs_put_le32(req, SMB2_PROTO_ID);
+	dfs_put_le16(req + SMB2_HDR_STRUCT_SIZE, SMB2_HDR_SIZE);
+	dfs_put_le16(req + SMB2_HDR_COMMAND, cmd);
+	dfs_put_le64(req + SMB2_HDR_SESSION_ID, 0x1234);
+	return req;
+}
+
+/* Fill r (and in/out) for one request on c's first session and tree t. */
+static inline void fz_direct_setup(struct dfs_req *r, struct dfs_pdu_in *in,
+				   struct dfs_pdu_out *out, struct dfs_conn *c,
+				   struct dfs_tree *t, u8 *req, u32 len,
+				   u8 *rsp, u32 rsp_cap)
+{
+	in->buf = req;
+	in->len = len;
+	in->first = in->last = true;
+	in->session_id = 0x1234;
+	in->tree_id = t->id;
+	out->buf = rsp;
+	out->cap = rsp_cap;
+	memset(r, 0, sizeof(*r));
+	r->srv = c->srv;
+	r->conn = c;
+	r->in = in;
+	r->out = out;
+	r->hdr = req;
+	r->body = req + SMB2_HDR_SIZE;
+	r->body_len = len - SMB2_HDR_SIZE;
+	r->command = dfs_get_le16(req + SMB2_HDR_COMMAND);
+	r->credit_charge = 1;
+	r->message_id = 1;
+	r->sess = c->sessions;
+	r->tree = t;
+	r->rsp = rsp;
+	r->rsp_body = rsp + SMB2_HDR_SIZE;
+	r->rsp_cap = rsp_cap - SMB2_HDR_SIZE;
+	r->rsp_session_id = 0x1234;
+	r->rsp_tree_id = t->id;
+	r->compound_fid = c->compound_fid;
 }
 
 #endif /* DFS_FUZZ_COMMON_H */

@@ -146,6 +146,10 @@ for k in connections sessions trees opens; do
 done
 v=$(status_field pid 2>&1 || true)
 expect "ctl.status-pid" "pid=$v, server $SERVER_PID" test "$v" = "$SERVER_PID"
+# the resource limits in force (defaults: this config sets none)
+expect "ctl.status-limit-per-ip" "$STATUS" has "^Max connections per IP: *64$" "$STATUS"
+v=$(status_field max_open_files 2>&1 || true)
+expect "ctl.status-limit-open-files" "max_open_files=$v" test "$v" = 16384
 
 ctl conn list
 CONNS=$CTL_OUT

@@ -11,7 +11,7 @@ case failed. Run by test_hostile.sh, which starts the server three times
 the group of cases that fits each.
 
     test_hostile.py --port P --user U --password PW --user2 U2 --password2 PW2
-                    --share S --share-dir DIR --pid PID --group plain|signing|encrypt
+                    --share S --share-dir DIR --pid PID --group plain|signing|encrypt|limits
 """
 import argparse
 import os
@@ -30,6 +30,10 @@ FLAG_RELATED, FLAG_SIGNED = 0x4, 0x8
 STATUS_SUCCESS = 0
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_MORE_PROCESSING = 0xC0000016
+STATUS_PENDING = 0x00000103
+STATUS_REQUEST_NOT_ACCEPTED = 0xC00000D0
+STATUS_TOO_MANY_OPENED_FILES = 0xC000011F
+STATUS_INSUFFICIENT_RESOURCES = 0xC000009A
 OPT = None
 README = None
 failures = 0
@@ -59,8 +63,9 @@ def echo_pdu(mid, **kw):
 class Raw:
     """A raw TCP client speaking NetBIOS-framed bytes."""
 
-    def __init__(self, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", OPT.port), timeout=timeout)
+    def __init__(self, timeout=10, src=None):
+        self.s = socket.create_connection(("127.0.0.1", OPT.port), timeout=timeout,
+                                          source_address=(src, 0) if src else None)
         self.buf = b""
 
     def send(self, data):
@@ -156,7 +161,8 @@ def case(name):
             try:
                 why = fn()
             except Exception as e:  # noqa: BLE001
-                why = f"exception: {e!r}"
+                line = e.__traceback__.tb_next.tb_lineno if e.__traceback__.tb_next else 0
+                why = f"exception at line {line}: {e!r}"
             if why is None:
                 why = healthy()
             if why is None:
@@ -413,7 +419,8 @@ def t_setup_flood():
 
 @case("100-idle-connections")
 def t_idle():
-    socks = [Raw() for _ in range(100)]
+    # two source addresses: 50 each stays under "max connections per ip"
+    socks = [Raw(src=f"127.0.0.{11 + i % 2}") for i in range(100)]
     why = healthy()
     for r in socks:
         r.close()
@@ -449,6 +456,204 @@ def t_slow():
         return f"a normal client waited {took:.1f}s behind a slow sender"
     if not result.get("ok"):
         return "the slow sender got garbage"
+
+
+# --- limits (the "limits" run: tests/integration/test_hostile.sh) ------------
+# max connections per ip = 4, max sessions = 6, max sessions per connection = 3,
+# max open files = 8, max async operations = 4
+LIM_PER_IP, LIM_SESS, LIM_SESS_CONN, LIM_OPENS, LIM_ASYNC = 4, 6, 3, 8, 4
+
+
+def limits_case(fn):
+    fn.group = "limits"
+    return fn
+
+
+def refused_at_accept(r):
+    """The server closed r without answering a NEGOTIATE."""
+    try:
+        r.send(nb(negotiate_pdu()))
+    except OSError:
+        return True
+    return r.recv_frame(timeout=5) is None
+
+
+@case("max-connections-per-ip")
+@limits_case
+def t_per_ip():
+    socks = []
+    try:
+        for round_ in range(2):	# the second round proves counts are released
+            socks = [Raw() for _ in range(LIM_PER_IP)]
+            for r in socks:
+                r.negotiate()
+            extra = Raw()
+            socks.append(extra)
+            if not refused_at_accept(extra):
+                return f"connection {LIM_PER_IP + 1} from 127.0.0.1 was served (round {round_})"
+            other = Raw(src="127.0.0.2")
+            socks.append(other)
+            other.negotiate()	# another address is not affected
+            for r in socks:
+                r.close()
+            socks = []
+            time.sleep(0.3)
+    finally:
+        for r in socks:
+            r.close()
+    time.sleep(0.3)
+
+
+def ntlm_negotiate_setup(r, mid, sid=0):
+    """One SESSION_SETUP with an NTLMSSP NEGOTIATE: its status."""
+    tok = b"NTLMSSP\0" + struct.pack("<II", 1, 0x20080215) + b"\0" * 16
+    body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(tok), 0)
+    r.send(nb(hdr(SESSION_SETUP, mid, sid=sid) + body + tok))
+    f = r.recv_frame()
+    if f is None:
+        raise RuntimeError(f"connection dropped at SESSION_SETUP {mid}")
+    return status(f)
+
+
+@case("max-sessions-per-connection")
+@limits_case
+def t_sess_per_conn():
+    r = Raw()
+    try:
+        r.negotiate()
+        got = [ntlm_negotiate_setup(r, 1 + i) for i in range(LIM_SESS_CONN + 2)]
+    finally:
+        r.close()
+    want = [STATUS_MORE_PROCESSING] * LIM_SESS_CONN + [STATUS_REQUEST_NOT_ACCEPTED] * 2
+    if got != want:
+        return "statuses " + " ".join(f"{x:08x}" for x in got)
+    time.sleep(0.3)
+
+
+@case("max-sessions-server-wide")
+@limits_case
+def t_sess_total():
+    normal = login()	# one session, then flooders take the other five
+    tid = normal.connectTree(OPT.share)
+    flood = [Raw(src=f"127.0.0.{3 + i}") for i in range(3)]
+    try:
+        got = []
+        # 1 + 3 + 2 sessions reach the limit of 6; the last one is refused
+        for r, n in zip(flood, (LIM_SESS_CONN, LIM_SESS - 1 - LIM_SESS_CONN, 1)):
+            r.negotiate()
+            got += [ntlm_negotiate_setup(r, 1 + j) for j in range(n)]
+        if got[:LIM_SESS - 1] != [STATUS_MORE_PROCESSING] * (LIM_SESS - 1):
+            return "a session under the limit was refused: " + \
+                " ".join(f"{x:08x}" for x in got)
+        if got[LIM_SESS - 1:] != [STATUS_REQUEST_NOT_ACCEPTED]:
+            return f"session {LIM_SESS + 1} answered 0x{got[-1]:08x}"
+        # the client that was already in keeps working
+        chunks = []
+        normal.getFile(OPT.share, "README.txt", chunks.append)
+        if b"".join(chunks) != README:
+            return "the logged-in client read README.txt differently"
+        normal.disconnectTree(tid)
+        normal.logoff()
+    finally:
+        for r in flood:
+            r.close()
+        normal.close()
+    time.sleep(0.3)
+
+
+def smb_status(e):
+    return e.getErrorCode() if hasattr(e, "getErrorCode") else None
+
+
+@case("max-open-files-per-session")
+@limits_case
+def t_opens():
+    conn = login()
+    tid = conn.connectTree(OPT.share)
+    share_all = s3.FILE_SHARE_READ | s3.FILE_SHARE_WRITE | s3.FILE_SHARE_DELETE
+
+    def open_readme():
+        return conn.openFile(tid, "README.txt", desiredAccess=s3.FILE_READ_DATA,
+                             shareMode=share_all)
+
+    fids = [open_readme() for _ in range(LIM_OPENS)]
+    new = os.path.join(OPT.share_dir, "limits-new.txt")
+    for name, disp in (("README.txt", s3.FILE_OPEN), ("limits-new.txt", s3.FILE_CREATE)):
+        try:
+            fids.append(conn.createFile(tid, name, desiredAccess=s3.FILE_READ_DATA,
+                                        shareMode=share_all, creationDisposition=disp))
+            return f"open {LIM_OPENS + 1} ({name}) succeeded"
+        except Exception as e:  # noqa: BLE001
+            if smb_status(e) != STATUS_TOO_MANY_OPENED_FILES:
+                return f"open {LIM_OPENS + 1} ({name}): {e!r}"
+    if os.path.exists(new):
+        return "a CREATE refused at the limit still created the file"
+    other = login()	# the limit is per session
+    otid = other.connectTree(OPT.share)
+    other.closeFile(otid, other.openFile(otid, "README.txt", desiredAccess=s3.FILE_READ_DATA,
+                                         shareMode=share_all))
+    other.close()
+    # impacket keeps one table entry per name: only one CLOSE of README.txt
+    # goes through it; the connection's end closes the rest
+    conn.closeFile(tid, fids.pop())
+    fids.append(open_readme())	# a closed one frees a slot
+    conn.close()
+
+
+def notify_packet(tid, fid):
+    p = s3.SMB2Packet()
+    p["Command"] = s3.SMB2_CHANGE_NOTIFY
+    p["TreeID"] = tid
+    n = s3.SMB2ChangeNotify()
+    n["OutputBufferLength"] = 1024
+    n["FileID"] = fid
+    n["CompletionFilter"] = s3.FILE_NOTIFY_CHANGE_FILE_NAME
+    p["Data"] = n
+    return p
+
+
+@case("max-async-operations")
+@limits_case
+def t_async():
+    d = os.path.join(OPT.share_dir, "limits-notify")
+    os.makedirs(d, exist_ok=True)
+    # SMB 2.1: impacket encrypts 3.x trees, and the raw reads below parse
+    # plaintext responses
+    conn = login(dialect=s3.SMB2_DIALECT_21)
+    tid = conn.connectTree(OPT.share)
+    fid = conn.createFile(tid, "limits-notify", desiredAccess=s3.FILE_LIST_DIRECTORY,
+                          creationOption=s3.FILE_DIRECTORY_FILE,
+                          creationDisposition=s3.FILE_OPEN)
+    s = conn.getSMBServer()
+    mids = [s.sendSMB(notify_packet(tid, fid)) for _ in range(LIM_ASYNC + 2)]
+    seen = {}
+    deadline = time.time() + 10
+    while len(seen) < len(mids) and time.time() < deadline:
+        try:
+            f = s._NetBIOSSession.recv_packet(2).get_trailer()
+        except Exception as e:  # noqa: BLE001 - reported below as "none"
+            break
+        mid = struct.unpack_from("<Q", f, 24)[0]
+        if mid in mids and mid not in seen:
+            seen[mid] = status(f)
+    got = [seen.get(m) for m in mids]
+    want = [STATUS_PENDING] * LIM_ASYNC + [STATUS_INSUFFICIENT_RESOURCES] * 2
+    # a second connection has its own allowance
+    other = login(dialect=s3.SMB2_DIALECT_21)
+    otid = other.connectTree(OPT.share)
+    ofid = other.createFile(otid, "limits-notify", desiredAccess=s3.FILE_LIST_DIRECTORY,
+                            creationOption=s3.FILE_DIRECTORY_FILE,
+                            creationDisposition=s3.FILE_OPEN)
+    os_ = other.getSMBServer()
+    omid = os_.sendSMB(notify_packet(otid, ofid))
+    of = os_._NetBIOSSession.recv_packet(10).get_trailer()
+    ostatus = status(of) if struct.unpack_from("<Q", of, 24)[0] == omid else None
+    other.close()
+    conn.close()	# the pending ones end with the connection
+    if got != want:
+        return "statuses " + " ".join("none" if x is None else f"{x:08x}" for x in got)
+    if ostatus != STATUS_PENDING:
+        return f"a CHANGE_NOTIFY on another connection answered {ostatus}"
 
 
 # --- signing (server signing = mandatory) -----------------------------------
@@ -527,7 +732,8 @@ CASES = [t_half_header, t_header_only, t_short_frame, t_zero_frame,
          t_huge_frame, t_bad_proto, t_nb_types, t_mid_replay, t_mid_window,
          t_charge_lie, t_next_past_end, t_next_unaligned, t_long_chain,
          t_first_related, t_cross_session, t_setup_flood, t_idle, t_slow,
-         t_strip_sig, t_bad_sig, t_plain_on_enc]
+         t_strip_sig, t_bad_sig, t_plain_on_enc,
+         t_per_ip, t_sess_per_conn, t_sess_total, t_opens, t_async]
 
 
 def main():

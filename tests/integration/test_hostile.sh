@@ -6,12 +6,12 @@
 # MessageId replay and window abuse, CreditCharge lies, broken compounds,
 # other sessions' ids, stripped and bad signatures, plaintext on an
 # encrypted session, a SESSION_SETUP flood, idle connections and a slow
-# sender. After every case a fresh normal client must still work and the
-# share's data must be intact.
+# sender, and the resource limits. After every case a fresh normal client
+# must still work and the share's data must be intact.
 #
-# The server runs three times: default policy (two users, "ditto" and
-# "bob"), "server signing = mandatory", and "smb encrypt = required"; each
-# run gets the cases that need that policy. Run it under the sanitizer
+# The server runs four times: default policy (two users, "ditto" and
+# "bob"), "server signing = mandatory", "smb encrypt = required", and low
+# resource limits (4 connections per IP, 6 sessions, ...); each run gets the cases that need that policy. Run it under the sanitizer
 # build too (BUILD=build-asan): stop_dittofsd fails the suite on any ASan,
 # LeakSanitizer or UBSan report in the server log.
 #
@@ -84,6 +84,11 @@ restart_with "server signing = mandatory"
 run_group signing
 restart_with "smb encrypt = required"
 run_group encrypt
+# low limits, so that each can be reached with a handful of requests
+restart_with "max connections per ip = 4" "max sessions = 6" \
+	"max sessions per connection = 3" "max open files = 8" \
+	"max async operations = 4"
+run_group limits
 
 stop_server
 finish

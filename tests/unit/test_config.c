@@ -451,6 +451,38 @@ START_TEST(test_timeouts)
 }
 END_TEST
 
+START_TEST(test_limits)
+{
+	struct dfs_config *cfg;
+
+	ck_assert_int_eq(load("[global]\n", &cfg), 0);
+	ck_assert_uint_eq(cfg->max_conns_per_ip, 64);
+	ck_assert_uint_eq(cfg->max_sessions, 4096);
+	ck_assert_uint_eq(cfg->max_sessions_per_conn, 64);
+	ck_assert_uint_eq(cfg->max_open_files, 16384);
+	ck_assert_uint_eq(cfg->max_async_ops, 512);
+	dfs_config_free(cfg);
+	ck_assert_msg(load("[global]\nmax connections per ip = 0\n"
+			   "max sessions = 10\nmax_sessions_per_connection = 2\n"
+			   "MAX OPEN FILES = 1048576\nmax async operations = 1\n",
+			   &cfg) == 0, "%s", err);
+	ck_assert_uint_eq(cfg->max_conns_per_ip, 0);
+	ck_assert_uint_eq(cfg->max_sessions, 10);
+	ck_assert_uint_eq(cfg->max_sessions_per_conn, 2);
+	ck_assert_uint_eq(cfg->max_open_files, 1048576);
+	ck_assert_uint_eq(cfg->max_async_ops, 1);
+	dfs_config_free(cfg);
+	expect_error("[global]\nmax connections per ip = -1\n", 2, "0 (no limit) to 1048576");
+	expect_error("[global]\n\nmax sessions = 0\n", 3, "from 1 to 1048576");
+	expect_error("[global]\nmax sessions per connection = 65537\n", 2,
+		     "from 1 to 65536");
+	expect_error("[global]\nmax open files = 1048577\n", 2, "from 1 to 1048576");
+	expect_error("[global]\nmax open files = 1k\n", 2, "not '1k'");
+	expect_error("[global]\nmax async operations = 0\n", 2, "from 1 to 65536");
+	expect_error("[a]\npath = /a\nmax open files = 5\n", 3, "global option");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -480,6 +512,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_global_share_defaults);
 	tcase_add_test(tc, test_algorithm_lists);
 	tcase_add_test(tc, test_timeouts);
+	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

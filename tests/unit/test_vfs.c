@@ -314,6 +314,7 @@ END_TEST
 /* --- request plumbing --------------------------------------------------------- */
 
 static struct dfs_server srv;
+static struct dfs_config srv_cfg;	/* defaults: the resource limits read it */
 static struct dfs_conn conn;
 static struct dfs_session sess;
 static struct dfs_tree tree, tree2;
@@ -343,6 +344,8 @@ static void plumbing_setup(void)
 {
 	share_setup();
 	memset(&srv, 0, sizeof(srv));
+	dfs_config_defaults(&srv_cfg);
+	srv.cfg = &srv_cfg;
 	conn.srv = &srv;
 	conn.dialect = SMB2_DIALECT_311;
 	sess.conn = &conn;

@@ -21,6 +21,9 @@
 #     dittofsd claims it, the client reconnects on its own, the copy
 #     completes (or fails cleanly and a retry succeeds: the step says
 #     which), and a checksum round trip through the same mount works
+#   - resource limits after a reload: a third connection from 127.0.0.1
+#     over "max connections per ip = 2" is closed unanswered, 127.0.0.2 is
+#     served, a second session on one connection gets REQUEST_NOT_ACCEPTED
 #   - rmmod while a client has the share mounted: no oops
 # and no oops/BUG/WARNING in the kernel log. The last line is
 # "kernel: N passed, N failed"; exit 1 on any failure.
@@ -306,6 +309,60 @@ print("kernel:", d["kernel"])
 sys.exit(not (d["kernel"]["dittofsd_registered"] and d["daemon"]))'
 }
 
+# Resource limits in kernel mode: dittofsd refuses a connection over
+# "max connections per ip" at its first PDU_UP (dittofs.ko then closes it)
+# and a session over "max sessions per connection" in SESSION_SETUP. Set by
+# a reload, put back afterwards.
+kernel_limits() {
+	local rc=0
+	cp "$T/dittofs.conf" "$T/dittofs.conf.orig"
+	sed -i '/^\[global\]$/a max connections per ip = 2\nmax sessions per connection = 1' \
+		"$T/dittofs.conf"
+	"$DITTOFSCTL" -c "$T/dittofs.conf" reload || rc=1
+	((rc == 0)) && python3 - <<-'EOF' || rc=1
+		import socket, struct, sys
+		def pdu(cmd, mid, body):
+		    h = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 1, 0, cmd, 64, 0, 0,
+		                    mid, 0xFEFF, 0, 0, b"\0" * 16)
+		    return struct.pack(">I", 64 + len(body)) + h + body
+		dialects = (0x0202, 0x0210, 0x0300, 0x0302)
+		neg = pdu(0, 0, struct.pack("<HHHHI16sQ", 36, len(dialects), 1, 0, 0x7F,
+		                            b"\x42" * 16, 0) +
+		          b"".join(struct.pack("<H", d) for d in dialects))
+		tok = b"NTLMSSP\0" + struct.pack("<II", 1, 0x20080215) + b"\0" * 16
+		def setup(mid):
+		    return pdu(1, mid, struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24,
+		                                   len(tok), 0) + tok)
+		def ask(s, data):
+		    try:
+		        s.sendall(data)
+		        f = s.recv(65536)
+		    except OSError:
+		        return None
+		    return struct.unpack_from("<I", f, 12)[0] if len(f) >= 16 else None
+		def connect(src):
+		    return socket.create_connection(("127.0.0.1", 445), timeout=10,
+		                                    source_address=(src, 0))
+		socks = [connect("127.0.0.1") for _ in range(3)]
+		got = [ask(s, neg) for s in socks]
+		print("NEGOTIATE from 127.0.0.1 x3:", got)
+		if got[:2] != [0, 0] or got[2] is not None:
+		    sys.exit("want two answered, the third closed unanswered")
+		other = connect("127.0.0.2")
+		if ask(other, neg) != 0:
+		    sys.exit("127.0.0.2 was not served")
+		st = [ask(socks[0], setup(1)), ask(socks[0], setup(2))]
+		print("SESSION_SETUP x2 on one connection:", [hex(x) for x in st if x is not None])
+		if st != [0xC0000016, 0xC00000D0]:
+		    sys.exit("want MORE_PROCESSING_REQUIRED, then REQUEST_NOT_ACCEPTED")
+		for s in socks + [other]:
+		    s.close()
+	EOF
+	mv "$T/dittofs.conf.orig" "$T/dittofs.conf"
+	"$DITTOFSCTL" -c "$T/dittofs.conf" reload || rc=1
+	return $rc
+}
+
 mount_seal() {
 	mkdir -p "$MNT"
 	mount -t cifs //127.0.0.1/share "$MNT" \
@@ -378,6 +435,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
 	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
 	grep -E 'verdicts|success' "$T/step.out" | sed 's/^/    | /'
+
+	step "limits: per-IP connections, sessions per connection" kernel_limits
 
 	if step "mount for the restart" mount_seal; then
 		# a failure before the restart must not leave the rest without a server
