@@ -689,6 +689,8 @@ u32 smb2_close(struct dfs_req *r)
 		return STATUS_FILE_CLOSED;
 	memset(p, 0, CLR_STRUCT_SIZE);
 	dfs_put_le16(p, CLR_STRUCT_SIZE);
+	/* the attributes returned already show the write time closing sets */
+	dfs_wtime_close(o);
 	if ((flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && vfs_fstat(o->fd, &st) == 0) {
 		dfs_put_le16(p + 2, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB);
 		dfs_put_le64(p + 8, st.creation);
