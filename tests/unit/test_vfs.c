@@ -57,6 +57,11 @@ START_TEST(test_names_valid)
 	ck_assert_str_eq(p, "file.txt");
 	ck_assert_uint_eq(conv("...x", p, sizeof(p)), STATUS_SUCCESS);
 	ck_assert_str_eq(p, "...x");
+	/* '/' separates too, as in smbd */
+	ck_assert_uint_eq(conv("a/b\\c.txt", p, sizeof(p)), STATUS_SUCCESS);
+	ck_assert_str_eq(p, "a/b/c.txt");
+	ck_assert_uint_eq(conv("/dir/", p, sizeof(p)), STATUS_SUCCESS);
+	ck_assert_str_eq(p, "dir");
 }
 END_TEST
 
@@ -71,7 +76,13 @@ START_TEST(test_names_invalid)
 	ck_assert_uint_eq(conv("a\\\\b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("a*b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("a?", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
-	ck_assert_uint_eq(conv("a/b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	/* with '/' as a separator, ".." and empty components stay refused */
+	ck_assert_uint_eq(conv("a/../../x", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("a\\../x", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("/..", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("a/./b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	ck_assert_uint_eq(conv("a//b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	ck_assert_uint_eq(conv("a\\/b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("file:stream", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("file:stream:$DATA", p, sizeof(p)),
 			  STATUS_OBJECT_NAME_INVALID);

@@ -216,6 +216,18 @@ static u32 check_component(const char *c, size_t len, u32 units)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * A path separator. Windows refuses '/' in names; smbd takes it as a
+ * separator and clients (smbtorture among them) rely on that. It cannot
+ * be part of a name either way, every component is checked the same
+ * whichever separator ends it (so ".." stays refused), and openat2
+ * RESOLVE_BENEATH confines the rest.
+ */
+static bool is_sep(long cp)
+{
+	return cp == '\\' || cp == '/';
+}
+
 /* Strip a trailing "::$DATA" (the default stream) from the wire name. */
 static u32 strip_default_stream(const u8 *name, u32 *nbytes)
 {
@@ -247,10 +259,10 @@ u32 vfs_path_from_utf16(const u8 *name, u32 nbytes, char *out, size_t cap)
 		return STATUS_OBJECT_NAME_INVALID;
 	strip_default_stream(name, &nbytes);
 	/* a leading separator means "from the share root" */
-	while (pos < nbytes && dfs_get_le16(name + pos) == '\\')
+	while (pos < nbytes && is_sep(dfs_get_le16(name + pos)))
 		pos += 2;
 	/* and a single trailing one is tolerated, as on Windows */
-	if (nbytes > pos && dfs_get_le16(name + nbytes - 2) == '\\')
+	if (nbytes > pos && is_sep(dfs_get_le16(name + nbytes - 2)))
 		nbytes -= 2;
 	if (cap == 0)
 		return STATUS_NAME_TOO_LONG;
@@ -258,7 +270,7 @@ u32 vfs_path_from_utf16(const u8 *name, u32 nbytes, char *out, size_t cap)
 		cp = next_utf16(name, nbytes, &pos);
 		if (cp < 0 || cp == 0)
 			return STATUS_OBJECT_NAME_INVALID;
-		if (cp == '\\') {
+		if (is_sep(cp)) {
 			st = check_component(out + cstart, o - cstart, units);
 			if (st)
 				return st;
