@@ -337,6 +337,10 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (want & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
+	/* overwriting keeps HIDDEN and SYSTEM only if asked to (MS-FSA 2.1.5.1.2) */
+	if (trunc && (res->st.attrs & ~a->attrs &
+		      (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM)))
+		return STATUS_ACCESS_DENIED;
 	/* rights the kernel does not check at open time are checked here */
 	if (want & ~res->maximal & CHECKED_RIGHTS)
 		return STATUS_ACCESS_DENIED;
@@ -573,6 +577,26 @@ static void apply_alloc_size(const struct create_args *a,
 }
 
 /*
+ * READONLY is the write bits (see set_readonly in smb2_info.c): a new file
+ * gets mode 0444 from the start, an overwritten one loses them here.
+ */
+static void overwrite_readonly(const struct create_args *a,
+			       struct create_result *res)
+{
+	int ret;
+
+	if (res->st.is_dir || !(a->attrs & FILE_ATTRIBUTE_READONLY) ||
+	    !(res->st.mode & 0222))
+		return;
+	ret = vfs_fd_chmod(res->fd, res->st.mode & 07555);
+	if (ret == 0)
+		vfs_fstat(res->fd, &res->st);
+	else
+		log_verbose("cannot make '%s' read-only: %s", a->path,
+			    strerror(-ret));
+}
+
+/*
  * A new or overwritten file takes the attributes the CREATE names (and
  * ARCHIVE, as on NTFS); the ones Linux cannot keep go to an xattr.
  */
@@ -598,6 +622,8 @@ static void apply_attributes(const struct create_args *a,
 	else if (ret != -EBADF)
 		log_verbose("cannot keep DOS attributes of '%s': %s", a->path,
 			    strerror(-ret));
+	if (res->action != FILE_CREATED)
+		overwrite_readonly(a, res);
 }
 
 static u32 create_locked(struct dfs_req *r, struct create_args *a)

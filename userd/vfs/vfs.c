@@ -905,6 +905,19 @@ struct dos_meta {
 	u64 change_mtime;	/* the mtime it was set at: valid while equal */
 };
 
+/*
+ * fgetxattr(2) and getxattrat(2) with AT_EMPTY_PATH refuse O_PATH fds
+ * (EBADF), yet CREATE checks an existing file's attributes through one
+ * before it opens it for real: read them through the fd's /proc link.
+ */
+static long opath_getxattr(int fd, u8 *v, size_t size)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return getxattr(proc, DOS_XATTR, v, size);
+}
+
 /* Read the DOS xattr of fd, or of name under fd; false if there is none. */
 static bool dos_get(int fd, const char *name, struct dos_meta *m)
 {
@@ -927,7 +940,9 @@ static bool dos_get(int fd, const char *name, struct dos_meta *m)
 			close(efd);
 		}
 	} else {
-		n = fgetxattr(fd, DOS_XATTR, v, sizeof(v));	/* EBADF on O_PATH */
+		n = fgetxattr(fd, DOS_XATTR, v, sizeof(v));
+		if (n < 0 && errno == EBADF)
+			n = opath_getxattr(fd, v, sizeof(v));
 	}
 	if (n != DOS_XATTR_SIZE || dfs_get_le32(v) != DOS_XATTR_VERSION)
 		return false;
