@@ -502,8 +502,29 @@ static bool name_eq_fold(const char *a, const char *b)
 	return pa == la && pb == lb;
 }
 
+bool vfs_name_eq_fold(const char *a, const char *b)
+{
+	return name_eq_fold(a, b);
+}
+
+bool vfs_name_fold_hash(const char *s, u32 *hash)
+{
+	size_t len = strlen(s), pos = 0;
+	u32 h = 2166136261u;	/* FNV-1a over the folded code points */
+	long cp;
+
+	while (pos < len) {
+		cp = next_utf8(s, len, &pos);
+		if (cp < 0)
+			return false;
+		h = (h ^ fold((u32)cp)) * 16777619u;
+	}
+	*hash = h;
+	return true;
+}
+
 /* Find an entry of dfd equal to name but for case; copy it into name. */
-static bool find_case(int dfd, char *name, size_t cap)
+bool vfs_find_case_scan(int dfd, char *name, size_t cap)
 {
 	struct dirent *de;
 	bool found = false;
@@ -535,7 +556,7 @@ static bool fix_component(int dfd, char *name, size_t cap)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return true;
-	return errno == ENOENT && find_case(dfd, name, cap);
+	return errno == ENOENT && vfs_case_find(dfd, name, cap);
 }
 
 void vfs_fix_case(int root_fd, char *path, size_t cap)
@@ -681,36 +702,45 @@ int vfs_open_parent(int root_fd, const char *path, const char **leaf)
 
 int vfs_create_file(int root_fd, const char *path, int flags, mode_t mode)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	int dfd, fd, err;
 
 	dfd = vfs_open_parent(root_fd, path, &leaf);
 	if (dfd < 0)
 		return dfd;
+	vfs_case_mark(dfd, &mark);
 	/* O_EXCL never follows a symlink at leaf, and leaf is one component */
 	fd = openat(dfd, leaf, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    mode);
 	err = errno;
+	if (fd >= 0)
+		vfs_case_changed(dfd, &mark, NULL, leaf);
 	close(dfd);
 	return fd < 0 ? -err : fd;
 }
 
 int vfs_mkdir(int root_fd, const char *path, mode_t mode)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	int dfd, ret, err;
 
 	dfd = vfs_open_parent(root_fd, path, &leaf);
 	if (dfd < 0)
 		return dfd;
+	vfs_case_mark(dfd, &mark);
 	ret = mkdirat(dfd, leaf, mode);
 	err = errno;
+	if (ret == 0)
+		vfs_case_changed(dfd, &mark, NULL, leaf);
 	close(dfd);
 	return ret < 0 ? -err : 0;
 }
 
 int vfs_unlink(int root_fd, const char *path, bool is_dir)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	struct stat st;
 	int dfd, ret, err;
@@ -724,16 +754,20 @@ int vfs_unlink(int root_fd, const char *path, bool is_dir)
 		errno = ENOTDIR;
 		ret = -1;
 	}
+	vfs_case_mark(dfd, &mark);
 	if (ret == 0)
 		ret = unlinkat(dfd, leaf, is_dir && S_ISDIR(st.st_mode) ?
 			       AT_REMOVEDIR : 0);
 	err = errno;
+	if (ret == 0)
+		vfs_case_changed(dfd, &mark, leaf, NULL);
 	close(dfd);
 	return ret < 0 ? -err : 0;
 }
 
 int vfs_rename(int root_fd, const char *from, const char *to, bool replace)
 {
+	struct vfs_dir_mark fmark, tmark;
 	const char *fleaf, *tleaf;
 	int fdir, tdir, ret, err;
 
@@ -745,9 +779,17 @@ int vfs_rename(int root_fd, const char *from, const char *to, bool replace)
 		close(fdir);
 		return tdir == -ENOENT ? -ENOTDIR : tdir;
 	}
+	vfs_case_mark(fdir, &fmark);
+	vfs_case_mark(tdir, &tmark);
 	/* renameat2 acts on the links themselves, never their targets */
 	ret = renameat2(fdir, fleaf, tdir, tleaf, replace ? 0 : RENAME_NOREPLACE);
 	err = errno;
+	if (ret == 0 && fmark.dev == tmark.dev && fmark.ino == tmark.ino) {
+		vfs_case_changed(fdir, &fmark, fleaf, tleaf);
+	} else if (ret == 0) {
+		vfs_case_changed(fdir, &fmark, fleaf, NULL);
+		vfs_case_changed(tdir, &tmark, NULL, tleaf);
+	}
 	close(fdir);
 	close(tdir);
 	return ret < 0 ? -err : 0;
