@@ -307,6 +307,8 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len);
 /* An open is closing: release what waits on it. */
 void dfs_oplock_close(struct dfs_open *o);
+/* o's file was written, truncated or locked: level II holders go to none. */
+void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
 

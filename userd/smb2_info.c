@@ -811,6 +811,7 @@ static u32 set_eof(struct si *s, bool alloc)
 	if (ftruncate(s->o->fd, (off_t)v) < 0)
 		return vfs_errno_status(errno);
 	dfs_wtime_truncated(s->o, saved ? &mtime : NULL);
+	dfs_oplock_written(s->r->srv, s->o);
 	return STATUS_SUCCESS;
 }
 

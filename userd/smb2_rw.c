@@ -158,8 +158,10 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 		return status;
 	saved = dfs_wtime_save(o, &mtime);
 	status = write_all(o->fd, data, len, off, &done);
-	if (done)
+	if (done) {
 		dfs_wtime_written(o, saved ? &mtime : NULL);
+		dfs_oplock_written(r->srv, o);
+	}
 	if (status)
 		return status;
 	if (((flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
