@@ -804,6 +804,7 @@ static u32 set_eof(struct si *s, bool alloc)
 		if (v >= st.size) {
 			if (v > st.alloc)
 				fallocate(s->o->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)v);
+			dfs_oplock_written(s->r->srv, s->o);
 			return STATUS_SUCCESS;
 		}
 	}

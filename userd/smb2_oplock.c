@@ -128,15 +128,17 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		return false;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
-	/* an attributes-only open leaves the oplocks alone and gets none */
-	if (stat_open(o) && !over)
-		return false;
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *h = srv->opens[i];
 
-		if (!h || !same_file(h, o) || h->pending || stat_open(h))
+		/* an attributes-only open without an oplock does not count */
+		if (!h || !same_file(h, o) || h->pending ||
+		    (stat_open(h) && h->oplock == SMB2_OPLOCK_LEVEL_NONE))
 			continue;
 		others = true;
+		/* and one that does not overwrite breaks nothing, gets nothing */
+		if (stat_open(o) && !over)
+			return false;
 		if (break_holder(h, to))
 			wait = true;
 	}
