@@ -15,7 +15,7 @@
 #     no knownfail line may match.
 #
 # Suites: all of torture.sh's list, in the plain and in the sanitizer build
-# alike: about 5.5 minutes on two cores, most of it smb2.oplock's and
+# alike: 5 to 7 minutes on two cores, most of it smb2.oplock's and
 # smb2.notify's waiting (Documentation/conformance.md has the timings).
 #
 # Environment:
