@@ -54,6 +54,13 @@ static u32 resolve_context(struct dfs_req *r, u16 needs)
 	if (!(needs & NEED_SESSION))
 		return STATUS_SUCCESS;
 	r->sess = dfs_session_find(r->conn, r->in->session_id);
+	/*
+	 * A related request has no session of its own: if the one it
+	 * inherits is unusable, the request itself is malformed (MS-SMB2
+	 * 3.3.5.2.7.2; smbd answers the same).
+	 */
+	if (r->in->related && (!r->sess || r->sess->state == DFS_SESS_IN_PROGRESS))
+		return STATUS_INVALID_PARAMETER;
 	if (!r->sess || r->sess->state == DFS_SESS_IN_PROGRESS)
 		return STATUS_USER_SESSION_DELETED;
 	if (r->sess->state == DFS_SESS_EXPIRED)

@@ -241,6 +241,8 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 	dfs_lock_close(srv, o);
 	dfs_kernel_open_gone(o);
 	dfs_notify_open_gone(o);
+	/* a WRITE since the last write-time update: it is due now */
+	dfs_wtime_close(o);
 	if (o->dir)
 		smb2_dir_free(o->dir);
 	o->dir = NULL;

@@ -176,6 +176,13 @@ struct dfs_open {
 	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */
 	u8 lock_seq[64];
 	struct dfs_rpc_pipe *pipe;	/* a named pipe on IPC$ (rpc/pipe.c) */
+	struct {
+		u64 deadline;		/* monotonic ms when the update is due */
+		bool triggered;		/* the first WRITE happened */
+		bool pending;		/* ... and its delayed update is still due */
+		bool on_close;		/* written since the last update */
+		bool frozen;		/* write time set explicitly, or -1 */
+	} wtime;			/* delayed write time (wtime.c) */
 };
 
 struct dfs_conn {
@@ -316,8 +323,29 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len);
 /* An open is closing: release what waits on it. */
 void dfs_oplock_close(struct dfs_open *o);
+/* o's file was written, truncated or locked: level II holders go to none. */
+void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
+
+/*
+ * Delayed LastWriteTime updates (wtime.c), as Windows and smbd do them.
+ * A WRITE saves the mtime before it (dfs_wtime_save) and reports itself
+ * with what was saved (NULL if nothing) to dfs_wtime_written.
+ */
+struct timespec;
+bool dfs_wtime_save(const struct dfs_open *o, struct timespec *mtime);
+void dfs_wtime_written(struct dfs_open *o, const struct timespec *saved);
+/* FLUSH or SET_INFO Basic: a pending update happens now. */
+void dfs_wtime_flush(struct dfs_open *o);
+/* SET_INFO EndOfFile/Allocation truncated the file (saved: mtime before). */
+void dfs_wtime_truncated(struct dfs_open *o, const struct timespec *saved);
+/* SET_INFO Basic with a LastWriteTime ft (a time, -1 or -2) on o. */
+void dfs_wtime_set(struct dfs_server *srv, struct dfs_open *o, u64 ft);
+/* o closes: a WRITE since the last update sets the write time now. */
+void dfs_wtime_close(struct dfs_open *o);
+/* Apply the delayed updates that are due. */
+void dfs_wtime_tick(struct dfs_server *srv, u64 now_ms);
 
 /* Timers (timers.c): called about once a second by the loop */
 u64 dfs_monotonic_ms(void);

@@ -385,6 +385,10 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 	if ((res->st.attrs & FILE_ATTRIBUTE_READONLY) &&
 	    (want & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
+	/* overwriting keeps HIDDEN and SYSTEM only if asked to (MS-FSA 2.1.5.1.2) */
+	if (trunc && (res->st.attrs & ~a->attrs &
+		      (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM)))
+		return STATUS_ACCESS_DENIED;
 	/* rights the kernel does not check at open time are checked here */
 	if (want & ~res->maximal & CHECKED_RIGHTS)
 		return STATUS_ACCESS_DENIED;
@@ -827,6 +831,8 @@ u32 smb2_close(struct dfs_req *r)
 		return STATUS_FILE_CLOSED;
 	memset(p, 0, CLR_STRUCT_SIZE);
 	dfs_put_le16(p, CLR_STRUCT_SIZE);
+	/* the attributes returned already show the write time closing sets */
+	dfs_wtime_close(o);
 	if ((flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && dfs_open_fstat(o, &st) == 0) {
 		dfs_put_le16(p + 2, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB);
 		dfs_put_le64(p + 8, st.creation);

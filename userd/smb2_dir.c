@@ -28,7 +28,7 @@
 
 #define PATTERN_MAX	(VFS_NAME_MAX * 4 + 1)
 
-enum dir_phase { PH_DOT, PH_DOTDOT, PH_READDIR, PH_END };
+enum dir_phase { PH_DOT, PH_DOTDOT, PH_READDIR, PH_EXACT, PH_END };
 
 struct dir_state {
 	DIR *d;
@@ -37,6 +37,7 @@ struct dir_state {
 	bool have_pending;	/* pending[] did not fit last time */
 	char pending[NAME_MAX + 1];
 	char pattern[PATTERN_MAX];
+	char exact[NAME_MAX + 1];	/* PH_EXACT: the entry, as spelled on disk */
 };
 
 void smb2_dir_free(void *dir)
@@ -159,6 +160,31 @@ static bool entry_stat(struct dfs_open *o, struct dir_state *ds,
 	return true;
 }
 
+/*
+ * A pattern without wildcards names at most one entry: look it up (in
+ * any case) rather than read a directory of perhaps 100k entries for it,
+ * as smbd does. "." and ".." are still found by the walk.
+ */
+static bool names_one(const char *pattern)
+{
+	return !strpbrk(pattern, "*?<>\"") && strcmp(pattern, ".") &&
+	       strcmp(pattern, "..") && strlen(pattern) <= NAME_MAX;
+}
+
+static const char *exact_entry(struct dir_state *ds)
+{
+	struct stat st;
+	int dfd = dirfd(ds->d);
+
+	/* names_one() checked that it fits */
+	memcpy(ds->exact, ds->pattern, strlen(ds->pattern) + 1);
+	if (fstatat(dfd, ds->exact, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return ds->exact;
+	if (errno == ENOENT && vfs_case_find(dfd, ds->exact, sizeof(ds->exact)))
+		return ds->exact;
+	return NULL;
+}
+
 /* The next name of the enumeration, or NULL at the end. */
 static const char *next_name(struct dir_state *ds)
 {
@@ -175,6 +201,9 @@ static const char *next_name(struct dir_state *ds)
 	case PH_DOTDOT:
 		ds->phase = PH_READDIR;
 		return "..";
+	case PH_EXACT:
+		ds->phase = PH_END;
+		return exact_entry(ds);
 	case PH_READDIR:
 		while ((de = readdir(ds->d))) {
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
@@ -306,6 +335,8 @@ static u32 query_dir_locked(struct dfs_req *r, struct dfs_open *o,
 		st = set_pattern(ds, q);
 		if (st)
 			return st;
+		if (names_one(ds->pattern))
+			ds->phase = PH_EXACT;
 	}
 	used = fill_entries(o, ds, q, p + QDR_DATA, &st);
 	if (!used)

@@ -690,11 +690,15 @@ static u32 set_basic(struct si *s)
 	st = check_attributes(s, attrs);
 	if (st)
 		return st;
+	/* any SET_INFO Basic applies a pending write-time update first */
+	dfs_wtime_flush(s->o);
 	if (ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) {
 		ret = vfs_fd_utimens(s->o->fd, ts);
 		if (ret < 0)
 			return vfs_errno_status(-ret);
 	}
+	if (dfs_get_le64(s->in + 16))
+		dfs_wtime_set(s->r->srv, s->o, dfs_get_le64(s->in + 16));
 	if (attrs) {
 		st = set_readonly(s, attrs);
 		if (st)
@@ -724,6 +728,8 @@ static u32 set_basic(struct si *s)
 static u32 set_eof(struct si *s, bool alloc)
 {
 	struct vfs_stat st;
+	struct timespec mtime;
+	bool saved;
 	u64 v;
 
 	if (s->len < 8)
@@ -744,11 +750,15 @@ static u32 set_eof(struct si *s, bool alloc)
 		if (v >= st.size) {
 			if (v > st.alloc)
 				fallocate(s->o->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)v);
+			dfs_oplock_written(s->r->srv, s->o);
 			return STATUS_SUCCESS;
 		}
 	}
+	saved = dfs_wtime_save(s->o, &mtime);
 	if (ftruncate(s->o->fd, (off_t)v) < 0)
 		return vfs_errno_status(errno);
+	dfs_wtime_truncated(s->o, saved ? &mtime : NULL);
+	dfs_oplock_written(s->r->srv, s->o);
 	return STATUS_SUCCESS;
 }
 

@@ -167,6 +167,8 @@ static int lock_add(struct dfs_server *srv, struct dfs_open *o,
 	/* kernel mode: READ/WRITE already allowed finish before the lock */
 	dfs_kernel_file_locked(o);
 	o->locks[o->nlocks++] = *l;
+	/* level II oplocks cannot survive a byte-range lock (MS-FSA 2.1.5.7) */
+	dfs_oplock_written(srv, o);
 	return 0;
 }
 

@@ -2,12 +2,16 @@
 /*
  * smb2_oplock.c - oplocks (MS-SMB2 3.3.1.10, 3.3.4.6, 3.3.5.22.1).
  *
- * Policy, chosen to be correct without breaking on writes: the only open
- * of a file gets the level it asks for (II, exclusive or batch); when a
- * second open arrives every other holder is broken to none. Level II
- * holders are just told (no acknowledgment exists for that break); an
- * exclusive or batch holder must acknowledge or close first, so the new
- * CREATE goes asynchronous and its response waits until then.
+ * Policy, as Windows and smbd behave: the only open of a file gets the
+ * level it asks for (II, exclusive or batch). A second open breaks an
+ * exclusive or batch holder to level II, or to none when it supersedes or
+ * overwrites the file, and itself gets level II if it asked for any
+ * oplock. An exclusive or batch holder must acknowledge or close first,
+ * so the new CREATE goes asynchronous and its response waits until then.
+ * Opens for attributes only ("stat opens") neither break nor get oplocks.
+ * Level II holders are broken to none (no acknowledgment exists for that)
+ * when the file is written, truncated or byte-range locked through any
+ * open, the writer's own included.
  * Leases are not offered (no SMB2_GLOBAL_CAP_LEASING), so a lease request
  * gets no oplock.
  */
@@ -61,22 +65,42 @@ static void send_break(struct dfs_open *h, u8 level)
 			  SMB2_HDR_SIZE + BREAK_SIZE);
 }
 
-/* Break one other open of the file; true if we must wait for its ack. */
-static bool break_holder(struct dfs_open *h)
+/*
+ * Break one other open of the file to `to` (II, or none when the new open
+ * overwrites); true if we must wait for its acknowledgment.
+ */
+static bool break_holder(struct dfs_open *h, u8 to)
 {
 	if (h->oplock_breaking)
 		return true;
-	if (h->oplock == SMB2_OPLOCK_LEVEL_NONE)
+	if (h->oplock == SMB2_OPLOCK_LEVEL_NONE || h->oplock == to)
 		return false;
-	send_break(h, SMB2_OPLOCK_LEVEL_NONE);
+	send_break(h, to);
 	if (h->oplock == SMB2_OPLOCK_LEVEL_II) {
-		h->oplock = SMB2_OPLOCK_LEVEL_NONE;
+		h->oplock = SMB2_OPLOCK_LEVEL_NONE;	/* II to none: no ack */
 		return false;
 	}
 	h->oplock_breaking = true;
-	h->oplock_target = SMB2_OPLOCK_LEVEL_NONE;
+	h->oplock_target = to;
 	h->break_deadline = dfs_monotonic_ms() + OPLOCK_BREAK_TIMEOUT_MS;
 	return true;
+}
+
+/* Rights of an open that touches neither data nor the file's existence */
+#define STAT_RIGHTS (FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE)
+
+static bool stat_open(const struct dfs_open *o)
+{
+	return !(o->access & ~STAT_RIGHTS);
+}
+
+/* Does the CREATE replace the file's data (SUPERSEDE, OVERWRITE[_IF])? */
+static bool overwrites(const struct dfs_req *r)
+{
+	u32 disp = dfs_get_le32(r->body + 36);	/* CreateDisposition */
+
+	return disp == FILE_SUPERSEDE || disp == FILE_OVERWRITE ||
+	       disp == FILE_OVERWRITE_IF;
 }
 
 static u8 sole_grant(u8 requested)
@@ -95,8 +119,9 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		     u8 *granted)
 {
 	struct dfs_server *srv = r->srv;
+	bool over = overwrites(r), others = false, wait = false;
+	u8 to = over ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
 	struct stat st;
-	bool others = false, wait = false;
 	u32 i;
 
 	*granted = SMB2_OPLOCK_LEVEL_NONE;
@@ -107,15 +132,24 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *h = srv->opens[i];
 
-		if (!h || !same_file(h, o) || h->pending)
+		/* an attributes-only open without an oplock does not count */
+		if (!h || !same_file(h, o) || h->pending ||
+		    (stat_open(h) && h->oplock == SMB2_OPLOCK_LEVEL_NONE))
 			continue;
 		others = true;
-		if (break_holder(h))
+		/* and one that does not overwrite breaks nothing, gets nothing */
+		if (stat_open(o) && !over)
+			return false;
+		if (break_holder(h, to))
 			wait = true;
 	}
 	/* directories get no oplocks (MS-SMB2 3.3.5.9) */
-	if (!others && !o->is_dir)
+	if (o->is_dir)
+		*granted = SMB2_OPLOCK_LEVEL_NONE;
+	else if (!others)
 		*granted = sole_grant(requested);
+	else if (sole_grant(requested) != SMB2_OPLOCK_LEVEL_NONE)
+		*granted = SMB2_OPLOCK_LEVEL_II;	/* shared: read caching */
 	o->oplock = *granted;
 	return wait;
 }
@@ -194,6 +228,21 @@ again:
 			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
 			free(w);
 			goto again;	/* the list changed under us */
+		}
+	}
+}
+
+void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (h && h->oplock == SMB2_OPLOCK_LEVEL_II && !h->oplock_breaking &&
+		    h->dev == o->dev && h->ino == o->ino && h->fd >= 0) {
+			send_break(h, SMB2_OPLOCK_LEVEL_NONE);
+			h->oplock = SMB2_OPLOCK_LEVEL_NONE;
 		}
 	}
 }

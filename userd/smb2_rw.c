@@ -5,6 +5,7 @@
  * plane serves READ/WRITE itself when the open allows it.
  */
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "userd/log.h"
@@ -145,8 +146,10 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 			u32 len, u64 off, u32 flags)
 {
 	struct vfs_stat st;
+	struct timespec mtime;
 	u32 done, status;
 	u8 *p = r->rsp_body;
+	bool saved;
 
 	/*
 	 * Offset all-ones means "at the end" (MS-SMB2 2.2.21), and so does
@@ -162,10 +165,16 @@ static u32 write_locked(struct dfs_req *r, struct dfs_open *o, const u8 *data,
 	status = dfs_lock_check_io(r->srv, o, off, len, true);
 	if (status)
 		return status;
-	if (o->stream)
+	if (o->stream) {
 		status = dfs_stream_write(r->srv, o, data, len, off, &done);
-	else
+	} else {
+		saved = dfs_wtime_save(o, &mtime);
 		status = write_all(o->fd, data, len, off, &done);
+		if (done)
+			dfs_wtime_written(o, saved ? &mtime : NULL);
+	}
+	if (done)
+		dfs_oplock_written(r->srv, o);
 	if (status)
 		return status;
 	if (((flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
@@ -240,6 +249,10 @@ u32 smb2_flush(struct dfs_req *r)
 	/* O_PATH fds (directories we could not read) have nothing to flush */
 	if (fsync(o->fd) < 0 && errno != EBADF && errno != EINVAL)
 		return vfs_errno_status(errno);
+	/* a delayed write-time update happens now (as on Windows) */
+	vfs_become(r->sess);
+	dfs_wtime_flush(o);
+	vfs_unbecome();
 	dfs_put_le16(p, 4);
 	dfs_put_le16(p + 2, 0);
 	r->rsp_len = 4;

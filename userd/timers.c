@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * timers.c - what must happen with time, not with traffic: connections
- * that never authenticate or go idle are closed, and oplock breaks that
- * are never acknowledged end. The loop calls dfs_server_tick() about once
- * a second; a second's slack is fine for timeouts measured in tens.
+ * that never authenticate or go idle are closed, oplock breaks that are
+ * never acknowledged end, and delayed write-time updates fall due. The
+ * loop calls dfs_server_tick() about once a second; a second's slack is
+ * fine for timeouts measured in tens (wtime.c allows for it).
  */
 #include <time.h>
 
@@ -54,4 +55,5 @@ void dfs_server_tick(struct dfs_server *srv)
 		if (!c->expired)
 			check_conn(srv->cfg, c, now);
 	dfs_oplock_tick(srv, now);
+	dfs_wtime_tick(srv, now);
 }

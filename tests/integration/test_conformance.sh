@@ -15,9 +15,8 @@
 #     no knownfail line may match.
 #
 # Suites: all of torture.sh's list, in the plain and in the sanitizer build
-# alike: about 3.5 minutes either way on two cores, most of it the two 60 s
-# limits that smb2.compound and smb2.notify run into today
-# (Documentation/conformance.md has the timings).
+# alike: 5 to 7 minutes on two cores, most of it smb2.oplock's and
+# smb2.notify's waiting (Documentation/conformance.md has the timings).
 #
 # Environment:
 #   CONFORMANCE_SUITES   space-separated suites to run instead of all

@@ -57,6 +57,11 @@ START_TEST(test_names_valid)
 	ck_assert_str_eq(p, "file.txt");
 	ck_assert_uint_eq(conv("...x", p, sizeof(p)), STATUS_SUCCESS);
 	ck_assert_str_eq(p, "...x");
+	/* '/' separates too, as in smbd */
+	ck_assert_uint_eq(conv("a/b\\c.txt", p, sizeof(p)), STATUS_SUCCESS);
+	ck_assert_str_eq(p, "a/b/c.txt");
+	ck_assert_uint_eq(conv("/dir/", p, sizeof(p)), STATUS_SUCCESS);
+	ck_assert_str_eq(p, "dir");
 }
 END_TEST
 
@@ -71,7 +76,13 @@ START_TEST(test_names_invalid)
 	ck_assert_uint_eq(conv("a\\\\b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("a*b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("a?", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
-	ck_assert_uint_eq(conv("a/b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	/* with '/' as a separator, ".." and empty components stay refused */
+	ck_assert_uint_eq(conv("a/../../x", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("a\\../x", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("/..", p, sizeof(p)), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(conv("a/./b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	ck_assert_uint_eq(conv("a//b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
+	ck_assert_uint_eq(conv("a\\/b", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("file:stream", p, sizeof(p)), STATUS_OBJECT_NAME_INVALID);
 	ck_assert_uint_eq(conv("file:stream:$DATA", p, sizeof(p)),
 			  STATUS_OBJECT_NAME_INVALID);
@@ -816,6 +827,64 @@ START_TEST(test_case_insensitive)
 }
 END_TEST
 
+/*
+ * A large directory gets a table of its names (case_cache.c): lookups
+ * through it, names dittofsd adds or removes, and changes made behind its
+ * back all give the same answers as reading the directory.
+ */
+START_TEST(test_case_cache)
+{
+	char p[VFS_PATH_MAX], name[NAME_MAX + 1];
+	int i, fd, dfd;
+
+	ck_assert_int_eq(mkdirat(root_fd, "big", 0755), 0);
+	dfd = openat(root_fd, "big", O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(dfd, 0);
+	for (i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "File%04d.txt", i);
+		fd = openat(dfd, name, O_CREAT | O_WRONLY, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	strcpy(name, "FILE0123.TXT");
+	ck_assert(vfs_case_find(dfd, name, sizeof(name)));
+	ck_assert_str_eq(name, "File0123.txt");
+	strcpy(name, "file9999.txt");
+	ck_assert(!vfs_case_find(dfd, name, sizeof(name)));
+	/* created and removed through vfs: the table follows */
+	fd = vfs_create_file(root_fd, "big/NewOne", O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	strcpy(name, "NEWONE");
+	ck_assert(vfs_case_find(dfd, name, sizeof(name)));
+	ck_assert_str_eq(name, "NewOne");
+	ck_assert_int_eq(vfs_unlink(root_fd, "big/File0007.txt", false), 0);
+	strcpy(name, "file0007.TXT");
+	ck_assert(!vfs_case_find(dfd, name, sizeof(name)));
+	ck_assert_int_eq(vfs_rename(root_fd, "big/File0008.txt", "big/Moved", false), 0);
+	strcpy(name, "file0008.txt");
+	ck_assert(!vfs_case_find(dfd, name, sizeof(name)));
+	strcpy(name, "MOVED");
+	ck_assert(vfs_case_find(dfd, name, sizeof(name)));
+	ck_assert_str_eq(name, "Moved");
+	/* made behind dittofsd's back: the directory's times give it away */
+	fd = openat(dfd, "LocalOne", O_CREAT | O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	strcpy(name, "localone");
+	ck_assert(vfs_case_find(dfd, name, sizeof(name)));
+	ck_assert_str_eq(name, "LocalOne");
+	ck_assert_int_eq(unlinkat(dfd, "File0009.txt", 0), 0);
+	strcpy(name, "FILE0009.TXT");
+	ck_assert(!vfs_case_find(dfd, name, sizeof(name)));
+	/* and through the path walk CREATE uses */
+	strcpy(p, "BIG/file0500.TXT");
+	vfs_fix_case(root_fd, p, sizeof(p));
+	ck_assert_str_eq(p, "big/File0500.txt");
+	close(dfd);
+}
+END_TEST
+
 START_TEST(test_sharing_violation)
 {
 	u8 a[16], b[16];
@@ -920,6 +989,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(rq, test_read_write_info);
 	tcase_add_test(rq, test_rmdir_not_empty);
 	tcase_add_test(rq, test_case_insensitive);
+	tcase_add_test(rq, test_case_cache);
 	tcase_add_test(rq, test_sharing_violation);
 	tcase_add_test(rq, test_dos_attributes);
 	tcase_add_test(rq, test_create_leading_backslash);

@@ -217,6 +217,18 @@ static u32 check_component(const char *c, size_t len, u32 units)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * A path separator. Windows refuses '/' in names; smbd takes it as a
+ * separator and clients (smbtorture among them) rely on that. It cannot
+ * be part of a name either way, every component is checked the same
+ * whichever separator ends it (so ".." stays refused), and openat2
+ * RESOLVE_BENEATH confines the rest.
+ */
+static bool is_sep(long cp)
+{
+	return cp == '\\' || cp == '/';
+}
+
 /* Strip a trailing "::$DATA" (the default stream) from the wire name. */
 static u32 strip_default_stream(const u8 *name, u32 *nbytes)
 {
@@ -248,10 +260,10 @@ u32 vfs_path_from_utf16(const u8 *name, u32 nbytes, char *out, size_t cap)
 		return STATUS_OBJECT_NAME_INVALID;
 	strip_default_stream(name, &nbytes);
 	/* a leading separator means "from the share root" */
-	while (pos < nbytes && dfs_get_le16(name + pos) == '\\')
+	while (pos < nbytes && is_sep(dfs_get_le16(name + pos)))
 		pos += 2;
 	/* and a single trailing one is tolerated, as on Windows */
-	if (nbytes > pos && dfs_get_le16(name + nbytes - 2) == '\\')
+	if (nbytes > pos && is_sep(dfs_get_le16(name + nbytes - 2)))
 		nbytes -= 2;
 	if (cap == 0)
 		return STATUS_NAME_TOO_LONG;
@@ -259,7 +271,7 @@ u32 vfs_path_from_utf16(const u8 *name, u32 nbytes, char *out, size_t cap)
 		cp = next_utf16(name, nbytes, &pos);
 		if (cp < 0 || cp == 0)
 			return STATUS_OBJECT_NAME_INVALID;
-		if (cp == '\\') {
+		if (is_sep(cp)) {
 			st = check_component(out + cstart, o - cstart, units);
 			if (st)
 				return st;
@@ -496,8 +508,29 @@ static bool name_eq_fold(const char *a, const char *b)
 	return pa == la && pb == lb;
 }
 
+bool vfs_name_eq_fold(const char *a, const char *b)
+{
+	return name_eq_fold(a, b);
+}
+
+bool vfs_name_fold_hash(const char *s, u32 *hash)
+{
+	size_t len = strlen(s), pos = 0;
+	u32 h = 2166136261u;	/* FNV-1a over the folded code points */
+	long cp;
+
+	while (pos < len) {
+		cp = next_utf8(s, len, &pos);
+		if (cp < 0)
+			return false;
+		h = (h ^ fold((u32)cp)) * 16777619u;
+	}
+	*hash = h;
+	return true;
+}
+
 /* Find an entry of dfd equal to name but for case; copy it into name. */
-static bool find_case(int dfd, char *name, size_t cap)
+bool vfs_find_case_scan(int dfd, char *name, size_t cap)
 {
 	struct dirent *de;
 	bool found = false;
@@ -529,7 +562,7 @@ static bool fix_component(int dfd, char *name, size_t cap)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return true;
-	return errno == ENOENT && find_case(dfd, name, cap);
+	return errno == ENOENT && vfs_case_find(dfd, name, cap);
 }
 
 void vfs_fix_case(int root_fd, char *path, size_t cap)
@@ -675,36 +708,45 @@ int vfs_open_parent(int root_fd, const char *path, const char **leaf)
 
 int vfs_create_file(int root_fd, const char *path, int flags, mode_t mode)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	int dfd, fd, err;
 
 	dfd = vfs_open_parent(root_fd, path, &leaf);
 	if (dfd < 0)
 		return dfd;
+	vfs_case_mark(dfd, &mark);
 	/* O_EXCL never follows a symlink at leaf, and leaf is one component */
 	fd = openat(dfd, leaf, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    mode);
 	err = errno;
+	if (fd >= 0)
+		vfs_case_changed(dfd, &mark, NULL, leaf);
 	close(dfd);
 	return fd < 0 ? -err : fd;
 }
 
 int vfs_mkdir(int root_fd, const char *path, mode_t mode)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	int dfd, ret, err;
 
 	dfd = vfs_open_parent(root_fd, path, &leaf);
 	if (dfd < 0)
 		return dfd;
+	vfs_case_mark(dfd, &mark);
 	ret = mkdirat(dfd, leaf, mode);
 	err = errno;
+	if (ret == 0)
+		vfs_case_changed(dfd, &mark, NULL, leaf);
 	close(dfd);
 	return ret < 0 ? -err : 0;
 }
 
 int vfs_unlink(int root_fd, const char *path, bool is_dir)
 {
+	struct vfs_dir_mark mark;
 	const char *leaf;
 	struct stat st;
 	int dfd, ret, err;
@@ -718,16 +760,20 @@ int vfs_unlink(int root_fd, const char *path, bool is_dir)
 		errno = ENOTDIR;
 		ret = -1;
 	}
+	vfs_case_mark(dfd, &mark);
 	if (ret == 0)
 		ret = unlinkat(dfd, leaf, is_dir && S_ISDIR(st.st_mode) ?
 			       AT_REMOVEDIR : 0);
 	err = errno;
+	if (ret == 0)
+		vfs_case_changed(dfd, &mark, leaf, NULL);
 	close(dfd);
 	return ret < 0 ? -err : 0;
 }
 
 int vfs_rename(int root_fd, const char *from, const char *to, bool replace)
 {
+	struct vfs_dir_mark fmark, tmark;
 	const char *fleaf, *tleaf;
 	int fdir, tdir, ret, err;
 
@@ -739,9 +785,17 @@ int vfs_rename(int root_fd, const char *from, const char *to, bool replace)
 		close(fdir);
 		return tdir == -ENOENT ? -ENOTDIR : tdir;
 	}
+	vfs_case_mark(fdir, &fmark);
+	vfs_case_mark(tdir, &tmark);
 	/* renameat2 acts on the links themselves, never their targets */
 	ret = renameat2(fdir, fleaf, tdir, tleaf, replace ? 0 : RENAME_NOREPLACE);
 	err = errno;
+	if (ret == 0 && fmark.dev == tmark.dev && fmark.ino == tmark.ino) {
+		vfs_case_changed(fdir, &fmark, fleaf, tleaf);
+	} else if (ret == 0) {
+		vfs_case_changed(fdir, &fmark, fleaf, NULL);
+		vfs_case_changed(tdir, &tmark, NULL, tleaf);
+	}
 	close(fdir);
 	close(tdir);
 	return ret < 0 ? -err : 0;

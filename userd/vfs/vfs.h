@@ -79,6 +79,31 @@ const char *vfs_basename(const char *path);
  */
 void vfs_fix_case(int root_fd, char *path, size_t cap);
 
+/* Equal under case folding? Both UTF-8. */
+bool vfs_name_eq_fold(const char *a, const char *b);
+/* A hash of the case-folded name; false if it is not valid UTF-8. */
+bool vfs_name_fold_hash(const char *s, u32 *hash);
+/* Find an entry of directory dfd equal to name but for case by reading
+ * the directory; copy it into name (cap bytes). */
+bool vfs_find_case_scan(int dfd, char *name, size_t cap);
+
+/*
+ * The same through a table of the directory's names kept for large
+ * directories (case_cache.c), so that N creates do not read it N times.
+ */
+bool vfs_case_find(int dfd, char *name, size_t cap);
+/* A directory's identity and times before dittofsd changes it. */
+struct vfs_dir_mark {
+	bool valid;		/* it has a table to keep current */
+	u64 dev, ino;
+	s64 mtime_sec, ctime_sec;
+	u32 mtime_nsec, ctime_nsec;
+};
+void vfs_case_mark(int dfd, struct vfs_dir_mark *m);
+/* dittofsd removed and/or added a name (either may be NULL) in dfd. */
+void vfs_case_changed(int dfd, const struct vfs_dir_mark *m,
+		      const char *removed, const char *added);
+
 /* --- errors ---------------------------------------------------------- */
 
 /* Map a positive errno from a file system call to an NTSTATUS. */
