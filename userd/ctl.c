@@ -474,17 +474,6 @@ static bool open_live(const struct dfs_open *o)
 	return o && o->sess && o->sess->conn && conn_live(o->sess->conn);
 }
 
-static unsigned conn_sessions(const struct dfs_conn *c)
-{
-	const struct dfs_session *s;
-	unsigned n = 0;
-
-	for (s = c->sessions; s; s = s->next)
-		if (!s->dead)
-			n++;
-	return n;
-}
-
 static unsigned session_trees(const struct dfs_session *s)
 {
 	const struct dfs_tree *t;
@@ -630,7 +619,7 @@ static int cmd_conn_list(struct cmd_ctx *x)
 
 		if (!conn_live(c))
 			continue;
-		snprintf(nsess, sizeof(nsess), "%u", conn_sessions(c));
+		snprintf(nsess, sizeof(nsess), "%u", dfs_conn_live_sessions(c));
 		snprintf(age, sizeof(age), "%llu",
 			 (unsigned long long)((now - c->created_ms) / 1000));
 		v[0] = c->peer;

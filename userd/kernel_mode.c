@@ -30,6 +30,7 @@
 #include "userd/server.h"
 #include "userd/config.h"
 #include "userd/kernel_mode.h"
+#include "userd/kmod_query.h"
 #include "userd/limits.h"
 #include "userd/log.h"
 
@@ -635,32 +636,12 @@ struct stats_reply {
 
 static int on_stats(struct nl_msg *msg, void *arg)
 {
-	static struct nla_policy sp[DITTOFS_STATS_A_MAX + 1] = {
-		[DITTOFS_STATS_A_CONNECTIONS] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_PDUS_UP] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_PDUS_FAST] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_BYTES_READ] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_BYTES_WRITTEN] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_SIGN_FAILURES] = { .type = NLA_U64 },
-		[DITTOFS_STATS_A_DECRYPT_FAILURES] = { .type = NLA_U64 },
-	};
 	struct stats_reply *sr = arg;
-	struct nlattr *tb[DITTOFS_A_MAX + 1], *st[DITTOFS_STATS_A_MAX + 1];
-	struct dfs_kernel_stats *o = sr->out;
+	struct nlattr *tb[DITTOFS_A_MAX + 1];
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, DITTOFS_A_MAX, NULL) < 0 ||
-	    !tb[DITTOFS_A_STATS] ||
-	    nla_parse_nested(st, DITTOFS_STATS_A_MAX, tb[DITTOFS_A_STATS], sp) < 0)
+	    dfs_kstats_parse(tb[DITTOFS_A_STATS], sr->out) < 0)
 		return NL_SKIP;
-#define GET(a) (st[a] ? nla_get_u64(st[a]) : 0)
-	o->connections = GET(DITTOFS_STATS_A_CONNECTIONS);
-	o->pdus_up = GET(DITTOFS_STATS_A_PDUS_UP);
-	o->pdus_fast = GET(DITTOFS_STATS_A_PDUS_FAST);
-	o->bytes_read = GET(DITTOFS_STATS_A_BYTES_READ);
-	o->bytes_written = GET(DITTOFS_STATS_A_BYTES_WRITTEN);
-	o->sign_failures = GET(DITTOFS_STATS_A_SIGN_FAILURES);
-	o->decrypt_failures = GET(DITTOFS_STATS_A_DECRYPT_FAILURES);
-#undef GET
 	sr->got = true;
 	return NL_OK;
 }

@@ -47,7 +47,8 @@ static void sockaddr_name(struct nlattr *a, char *out, size_t len)
 	snprintf(out, len, "%s:%u", host, port);
 }
 
-static int parse_counters(struct nlattr *nest, struct dfs_kernel_stats *o)
+/* The STATS nest both dittofsctl and the daemon read (kernel_mode.c). */
+int dfs_kstats_parse(struct nlattr *nest, struct dfs_kernel_stats *o)
 {
 	static struct nla_policy sp[DITTOFS_STATS_A_MAX + 1] = {
 		[DITTOFS_STATS_A_CONNECTIONS] = { .type = NLA_U64 },
@@ -93,7 +94,7 @@ static int add_conn(struct dfs_kmod_info *info, struct nlattr **tb)
 	if (tb[DITTOFS_A_CONN_FLAGS])
 		c->stale = nla_get_u32(tb[DITTOFS_A_CONN_FLAGS]) &
 			   DITTOFS_CONN_F_STALE;
-	if (parse_counters(tb[DITTOFS_A_STATS], &c->st))
+	if (dfs_kstats_parse(tb[DITTOFS_A_STATS], &c->st))
 		return -EPROTO;
 	info->nconns++;
 	return 0;
@@ -122,7 +123,7 @@ static int on_stats(struct nl_msg *msg, void *arg)
 				 nla_get_u32(tb[DITTOFS_A_EPOCH]) : 0;
 		q->info->ctl_present = tb[DITTOFS_A_CTL_PRESENT] &&
 				       nla_get_u8(tb[DITTOFS_A_CTL_PRESENT]);
-		err = parse_counters(tb[DITTOFS_A_STATS], &q->info->totals);
+		err = dfs_kstats_parse(tb[DITTOFS_A_STATS], &q->info->totals);
 	}
 	if (err && !q->err)
 		q->err = err;

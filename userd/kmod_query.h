@@ -38,6 +38,10 @@ struct dfs_kmod_info {
 int dfs_kmod_query(struct dfs_kmod_info *out);
 void dfs_kmod_info_free(struct dfs_kmod_info *info);
 
+/* The counters of a DITTOFS_A_STATS nest (NULL: -EPROTO). */
+struct nlattr;
+int dfs_kstats_parse(struct nlattr *nest, struct dfs_kernel_stats *o);
+
 /* dittofsctl's "stats" (module part) and "conn list", text or JSON. */
 void dfs_kmod_print_stats(FILE *f, const struct dfs_kmod_info *info, bool json);
 void dfs_kmod_print_conns(FILE *f, const struct dfs_kmod_info *info, bool json);

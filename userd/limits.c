@@ -59,7 +59,7 @@ bool dfs_limit_conn_ok(struct dfs_server *srv, const char *peer)
 	return true;
 }
 
-static unsigned live_sessions(const struct dfs_conn *c)
+unsigned dfs_conn_live_sessions(const struct dfs_conn *c)
 {
 	const struct dfs_session *s;
 	unsigned n = 0;
@@ -80,13 +80,13 @@ u32 dfs_limit_new_session(struct dfs_conn *c)
 	const struct dfs_conn *x;
 	unsigned total = 0;
 
-	if (live_sessions(c) >= cfg->max_sessions_per_conn) {
+	if (dfs_conn_live_sessions(c) >= cfg->max_sessions_per_conn) {
 		log_info("%s: session refused: 'max sessions per connection' (%u) reached",
 			 c->peer, cfg->max_sessions_per_conn);
 		return STATUS_REQUEST_NOT_ACCEPTED;
 	}
 	for (x = c->srv->conns; x; x = x->next)
-		total += live_sessions(x);
+		total += dfs_conn_live_sessions(x);
 	if (total >= cfg->max_sessions) {
 		log_info("%s: session refused: 'max sessions' (%u) reached",
 			 c->peer, cfg->max_sessions);

@@ -144,7 +144,7 @@ bool dfs_open_delete_pending(struct dfs_server *srv, u64 dev, u64 ino)
 		      FILE_EXECUTE | DELETE)
 
 /* Does an open with access conflict with one that allows share_with? */
-static bool share_conflict(u32 access, u32 share_with)
+bool dfs_share_conflict(u32 access, u32 share_with)
 {
 	if ((access & (FILE_READ_DATA | FILE_EXECUTE)) &&
 	    !(share_with & FILE_SHARE_READ))
@@ -172,8 +172,8 @@ u32 dfs_open_share_check(struct dfs_server *srv, u64 dev, u64 ino, u32 access,
 			return STATUS_SHARING_VIOLATION;
 		if (!o || !(o->access & SHARE_RIGHTS) || !same_file(o, dev, ino))
 			continue;
-		if (share_conflict(access, o->share_access) ||
-		    share_conflict(o->access, share))
+		if (dfs_share_conflict(access, o->share_access) ||
+		    dfs_share_conflict(o->access, share))
 			return STATUS_SHARING_VIOLATION;
 	}
 	return STATUS_SUCCESS;

@@ -359,6 +359,8 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
 void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);
 /* Close every open of a tree / session (tree disconnect, logoff). */
 void dfs_open_close_tree(struct dfs_server *srv, struct dfs_tree *t);
+/* Share modes (MS-FSA 2.1.5.1.2): does access clash with share_with? */
+bool dfs_share_conflict(u32 access, u32 share_with);
 
 /* Sessions and trees (smb2_session.c, smb2_tree.c) */
 /* A live session by id (not one that has logged off); NULL if none. */
@@ -368,6 +370,8 @@ struct dfs_session *dfs_session_find_any(struct dfs_conn *c, u64 id);
 void dfs_session_destroy(struct dfs_session *s);
 /* Free the dead sessions; called between frames. */
 void dfs_session_reap(struct dfs_conn *c);
+/* Sessions of c that have not logged off (limits.c) */
+unsigned dfs_conn_live_sessions(const struct dfs_conn *c);
 struct dfs_tree *dfs_tree_find(struct dfs_session *s, u32 id);
 void dfs_tree_destroy(struct dfs_tree *t);
 

@@ -90,17 +90,6 @@ static bool same_stream(const struct dfs_open *o, u64 dev, u64 ino,
 	       vfs_stream_name_eq(o->stream, stream);
 }
 
-static bool share_conflict(u32 access, u32 share_with)
-{
-	if ((access & (FILE_READ_DATA | FILE_EXECUTE)) &&
-	    !(share_with & FILE_SHARE_READ))
-		return true;
-	if ((access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
-	    !(share_with & FILE_SHARE_WRITE))
-		return true;
-	return (access & DELETE) && !(share_with & FILE_SHARE_DELETE);
-}
-
 u32 dfs_stream_share_check(struct dfs_server *srv, u64 dev, u64 ino,
 			   const char *stream, u32 access, u32 share)
 {
@@ -114,8 +103,8 @@ u32 dfs_stream_share_check(struct dfs_server *srv, u64 dev, u64 ino,
 		if (!o || !(o->access & SHARE_RIGHTS) ||
 		    !same_stream(o, dev, ino, stream))
 			continue;
-		if (share_conflict(access, o->share_access) ||
-		    share_conflict(o->access, share))
+		if (dfs_share_conflict(access, o->share_access) ||
+		    dfs_share_conflict(o->access, share))
 			return STATUS_SHARING_VIOLATION;
 	}
 	return STATUS_SUCCESS;
