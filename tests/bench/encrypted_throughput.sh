@@ -109,11 +109,21 @@ write_dittofs_conf "$D_DIR/server.conf" "$D_PORT" "$D_DIR/share" "$D_DIR/state" 
 	"smb encrypt = required"
 printf '%s\n' "$PASS" | timeout 30 "$DITTOFSCTL" -c "$D_DIR/server.conf" \
 	user add "$D_USER" --password-stdin --uid "$(id -u)" --gid "$(id -g)" >/dev/null
-"$DITTOFSD" -c "$D_DIR/server.conf" --mode=user >"$D_DIR/log" 2>&1 &
+# In its own session, as smbd puts itself: with autogroup scheduling a
+# session shares one slice of CPU, so a dittofsd left in the script's
+# session would share its slice with smbclient (and whatever else runs in
+# that session) while smbd had one of its own. No fork: the background job
+# is not a process group leader, so setsid execs dittofsd in place.
+setsid "$DITTOFSD" -c "$D_DIR/server.conf" --mode=user >"$D_DIR/log" 2>&1 &
 D_PID=$!
 wait_for_log_line "$D_DIR/log" 'listening on' "$D_PID" || {
 	echo "encrypted_throughput: dittofsd did not start:" >&2
 	cat "$D_DIR/log" >&2
+	exit 1
+}
+# the CPU accounting below reads /proc/$D_PID: it must be dittofsd itself
+[[ $(cat "/proc/$D_PID/comm") == dittofsd ]] || {
+	echo "encrypted_throughput: $D_PID is not dittofsd (did setsid fork?)" >&2
 	exit 1
 }
 
