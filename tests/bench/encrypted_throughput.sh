@@ -208,10 +208,10 @@ mibs() { echo "$SIZE_MB / $1" | bc -l; }
 per_gib() { echo "$1 * 1024 / $SIZE_MB" | bc -l; }
 
 # Which server goes first alternates from round to round. On the reference
-# VM the order alone moved pwrite() of the same 8 MiB from ~2 ms to ~30 ms:
-# the server that runs right after the other one freed page-cache memory
-# gets recently freed (still host-backed) pages, the first one gets pages
-# the host has to fault in again. Alternating gives each server that
+# VM the order alone moved pwrite() of the same 8 MiB from ~2 ms to ~30 ms,
+# probably because the server that runs right after the other one freed
+# page cache gets recently freed pages, while the first one gets pages the
+# host has to back again (not proven). Alternating gives each server that
 # advantage in every other round.
 declare -A RES=() CPU=()
 for ((r = 1; r <= N; r++)); do
