@@ -161,12 +161,40 @@ static void arm_timer(struct loop *l)
 	io_uring_sqe_set_data64(sqe, OP_TIMER);
 }
 
+/* Below this many missing bytes a frame is read like any other data. */
+#define DFS_RECV_WAITALL_MIN (64 * 1024)
+
+/*
+ * How much of a large frame (a big WRITE) is still missing, or 0. Asking
+ * for exactly that with MSG_WAITALL lets the kernel gather it in one
+ * request instead of returning each piece to us to be asked for again.
+ */
+static u32 frame_missing(const struct dfs_conn *c)
+{
+	u32 flen, missing;
+	u8 type;
+
+	if (dfs_nb_frame_len(&c->dp, c->in, c->in_len, &flen, &type))
+		return 0;
+	if (DFS_NB_HDR_SIZE + (size_t)flen <= c->in_len ||
+	    DFS_NB_HDR_SIZE + (size_t)flen > c->in_cap)
+		return 0;
+	missing = (u32)(DFS_NB_HDR_SIZE + (size_t)flen - c->in_len);
+	return missing >= DFS_RECV_WAITALL_MIN ? missing : 0;
+}
+
 static void arm_recv(struct loop *l, struct dfs_conn *c)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
+	u32 missing = frame_missing(c);
 
 	c->recv_armed = true;
-	io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+	if (missing)
+		io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, missing,
+				   MSG_WAITALL);
+	else
+		io_uring_prep_recv(sqe, c->fd, c->in + c->in_len,
+				   c->in_cap - c->in_len, 0);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_RECV);
 }
 
@@ -192,7 +220,8 @@ static void kick_send(struct loop *l, struct dfs_conn *c)
 	}
 	sqe = get_sqe(l);
 	c->send_armed = true;
-	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL);
+	/* the kernel keeps sending as the socket drains: one completion per frame */
+	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL | MSG_WAITALL);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_SEND);
 }
 
