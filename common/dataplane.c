@@ -33,6 +33,7 @@ struct pdu_walk {
 	u32 cap;		/* bytes available at base */
 	u32 rsp_off;		/* where the next response goes, from base */
 	bool encrypted;		/* the frame came in a transform header */
+	bool not_here;		/* ... of a session of another connection */
 	struct pending_rsp pending;
 };
 
@@ -300,6 +301,9 @@ static int one_pdu(struct dfs_dp_conn *c, u8 *frame, struct pdu_walk *w)
 	/* inside a transform header the AEAD already authenticated it */
 	status = w->encrypted ? STATUS_SUCCESS :
 		 check_signature(c, pdu, w->len, s, &in.signed_ok);
+	/* the key proves the session, but it is not bound here (3.3.5.2.9) */
+	if (w->not_here)
+		status = STATUS_USER_SESSION_DELETED;
 	if (preauth_before(c, pdu, w->len, s, &ps))
 		return -EINVAL;
 	if (ps.setup)
@@ -401,7 +405,7 @@ static void put_nb_header(u8 *out, u32 len)
 }
 
 static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
-		      u32 cap, bool encrypted, u32 *rsp_len)
+		      u32 cap, bool encrypted, bool not_here, u32 *rsp_len)
 {
 	struct pdu_walk w = { 0 };
 	u32 next;
@@ -412,6 +416,7 @@ static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
 	w.base = base;
 	w.cap = cap;
 	w.encrypted = encrypted;
+	w.not_here = not_here;
 	for (;;) {
 		if (parse_pdu(c, frame, len, &w, &next))
 			return -EPROTO;
@@ -435,7 +440,9 @@ static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
  * A frame in a transform header: decrypt with the session's client->server
  * key, run the chain inside, and send all its responses back in one
  * transform (MS-SMB2 3.3.4.1.4). Anything that does not authenticate ends
- * the connection (3.3.5.2.1.1).
+ * the connection (3.3.5.2.1.1). A session of another connection that is
+ * not bound here decrypts too, as the session is looked up server-wide,
+ * but each request in it is only answered STATUS_USER_SESSION_DELETED.
  */
 static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 			   u32 cap, u32 *out_len)
@@ -443,12 +450,17 @@ static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 	const u32 room = DFS_NB_HDR_SIZE + SMB2_TRANSFORM_HDR_SIZE;
 	struct dfs_dp_session *s;
 	u32 msg_len, rsp_len = 0;
+	bool not_here = false;
 	u8 *msg;
 	int ret;
 
 	if (len < SMB2_TRANSFORM_HDR_SIZE)
 		return drop(c, "truncated transform header");
 	s = c->ops->session_lookup(c->ctl, dfs_transform_session(frame));
+	if (!s && c->ops->foreign_session) {
+		s = c->ops->foreign_session(c->ctl, dfs_transform_session(frame));
+		not_here = s != NULL;
+	}
 	if (!s || !s->dec.alg)
 		return drop(c, "transform header for a session without keys");
 	ret = dfs_transform_decrypt(c->crypto, &s->dec, frame, len, &msg, &msg_len);
@@ -457,7 +469,8 @@ static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 			    "malformed transform header");
 	if (dfs_get_le32(msg) != SMB2_PROTO_ID)
 		return drop(c, "transform does not hold an SMB2 message");
-	ret = smb2_chain(c, msg, msg_len, out + room, cap - room, true, &rsp_len);
+	ret = smb2_chain(c, msg, msg_len, out + room, cap - room, true, not_here,
+			 &rsp_len);
 	if (ret < 0)
 		return ret;
 	if (rsp_len) {
@@ -487,7 +500,7 @@ int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 		ret = smb1_negotiate(c, frame, len, out, cap, &rsp_len);
 	else if (proto == SMB2_PROTO_ID)
 		ret = smb2_chain(c, frame, len, out + DFS_NB_HDR_SIZE,
-				 cap - DFS_NB_HDR_SIZE, false, &rsp_len);
+				 cap - DFS_NB_HDR_SIZE, false, false, &rsp_len);
 	else
 		return drop(c, "unknown protocol id");
 	if (ret < 0)

@@ -74,10 +74,11 @@ struct dfs_dp_ops {
 	/* Log a protocol violation that ends the connection. */
 	void (*log)(void *ctl, const char *why);
 	/*
-	 * Optional (multichannel): a session of another connection by id.
-	 * Its key signs the STATUS_USER_SESSION_DELETED that answers a
-	 * signed request naming it here, since the client checks that
-	 * signature (MS-SMB2 3.3.5.2.4 looks sessions up server-wide).
+	 * Optional (multichannel): a session of another connection by id,
+	 * or what is left of one that ended (its signing key only). Its
+	 * keys sign or encrypt the STATUS_USER_SESSION_DELETED that answers
+	 * a request naming it here, since the client checks that signature
+	 * (MS-SMB2 3.3.5.2.4 looks sessions up server-wide).
 	 */
 	struct dfs_dp_session *(*foreign_session)(void *ctl, u64 id);
 };

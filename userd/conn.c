@@ -9,6 +9,7 @@
 #include "userd/server.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/session_tombstone.h"
 
 #define DFS_IN_INITIAL (64 * 1024)
 
@@ -52,6 +53,7 @@ void dfs_conn_free(struct dfs_conn *c)
 	dfs_channels_conn_gone(c);
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);
+	dfs_tombstones_free(c);
 	while (c->outq) {
 		struct dfs_outbuf *ob = c->outq;
 

@@ -100,6 +100,8 @@ struct dfs_session {
 	u8 channel_seq;			/* last channel number handed out */
 	bool client_encrypted;		/* the client sent it encrypted requests */
 	u32 nopens;			/* its opens, for "max open files" */
+	bool leave_tombstone;		/* ended by a failed re-authentication:
+					 * its connections keep its signing keys */
 };
 
 struct dfs_tree {
@@ -204,6 +206,7 @@ struct dfs_conn {
 	bool signing_required;		/* server or client demanded signing */
 	struct dfs_session *sessions;
 	struct dfs_channel *channels;	/* sessions of other connections bound here */
+	struct dfs_tombstones *tombstones;	/* keys of ended sessions (session_tombstone.c) */
 	/* dataplane I/O buffers (loop_uring.c) */
 	u8 *in;
 	size_t in_len, in_cap;

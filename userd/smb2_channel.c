@@ -24,6 +24,7 @@
 #include "userd/auth/auth.h"
 #include "userd/kdf.h"
 #include "userd/log.h"
+#include "userd/session_tombstone.h"
 
 #ifndef STATUS_REQUEST_OUT_OF_SEQUENCE
 #define STATUS_REQUEST_OUT_OF_SEQUENCE 0xC000042Au
@@ -97,7 +98,7 @@ struct dfs_dp_session *dfs_channel_foreign_dp(void *ctl, u64 id)
 	struct dfs_session *s = owner_find(c->srv, id);
 
 	if (!s || s->dp.sign.alg < 0 || !dfs_multichannel_enabled(c->srv))
-		return NULL;
+		return dfs_tombstone_find(c, id);	/* ended, not logged off */
 	return &s->dp;
 }
 
@@ -193,8 +194,11 @@ void dfs_channels_expire(struct dfs_session *s)
 
 void dfs_channels_session_gone(struct dfs_session *s)
 {
-	while (s->channels)
+	while (s->channels) {
+		if (s->leave_tombstone && s->channels->bound)
+			dfs_tombstone_keep(s->channels->conn, &s->channels->dp);
 		channel_free(s->channels);
+	}
 }
 
 /* The owner connection goes: a bound channel's connection takes over. */

@@ -17,6 +17,7 @@
 #include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/session_tombstone.h"
 
 #define SETUP_REQ_FIXED 24
 #define SETUP_RSP_FIXED 8
@@ -112,6 +113,8 @@ void dfs_session_destroy(struct dfs_session *s)
 			break;
 		}
 	}
+	if (s->leave_tombstone)
+		dfs_tombstone_keep(s->conn, &s->dp);
 	if (s->dp.sign.key)
 		s->conn->srv->crypto->mac_key_free(s->dp.sign.key);
 	if (s->dp.enc.key)
@@ -391,6 +394,8 @@ u32 smb2_session_setup(struct dfs_req *r)
 		r->rsp_len = 0;
 		close_trees(s);
 		s->dead = true;
+		/* the client did not end it: tell it so, signed (3.3.4.1.1) */
+		s->leave_tombstone = reauth;
 	}
 	return st;
 }
