@@ -4,8 +4,8 @@
  * from one inotify instance the loop polls.
  *
  * A directory open gets its watches with its first CHANGE_NOTIFY, which
- * also fixes its CompletionFilter and WATCH_TREE (later requests reuse
- * them, as Samba does). From then on changes are buffered per open as
+ * also fixes its CompletionFilter, WATCH_TREE and the size of its change
+ * buffer (later requests reuse them, as Samba does). From then on changes are buffered per open as
  * FILE_NOTIFY_INFORMATION entries (MS-FSCC 2.7.1): a pending request takes
  * them at once, otherwise the next request does.
  *
@@ -15,8 +15,12 @@
  *    first request and as directories are created or moved in; changes in
  *    directories past that bound are not reported.
  *  - buffered changes are bounded by the OutputBufferLength of the open's
- *    last request (and 64 KiB); past that, or when the inotify queue
- *    overflows, the next request ends with STATUS_NOTIFY_ENUM_DIR.
+ *    first request (and 64 KiB); past that, or when the inotify queue
+ *    overflows, the next request ends with STATUS_NOTIFY_ENUM_DIR. A
+ *    request whose own OutputBufferLength the changes exceed ends with
+ *    STATUS_NOTIFY_ENUM_DIR too, but a small request does not shrink the
+ *    buffer for the changes after it (smb2.notify.valid-req: a request of
+ *    0 bytes, then one of 512 KiB gets the changes made in between).
  *  - a rename is RENAMED_OLD_NAME/RENAMED_NEW_NAME when it stays in one
  *    directory, REMOVED/ADDED when it moves between directories.
  *  - consecutive MODIFIED entries for one name are reported once.
@@ -342,7 +346,7 @@ void dfs_notify_exit(struct dfs_server *srv)
 }
 
 struct dfs_notify_open *dfs_notify_get(struct dfs_open *o, u32 filter,
-				       bool tree)
+				       bool tree, u32 max)
 {
 	struct dfs_server *srv = open_srv(o);
 	struct dfs_notify *nt = srv->notify;
@@ -361,6 +365,7 @@ struct dfs_notify_open *dfs_notify_get(struct dfs_open *o, u32 filter,
 	n->vid = o->volatile_id;
 	n->filter = filter;
 	n->tree = tree;
+	n->bound = max < NW_BUF_MAX ? max : NW_BUF_MAX;
 	n->next = nt->opens;
 	nt->opens = n;
 	if (add_watch(nt, n, o->fd, "", false)) {
@@ -384,7 +389,6 @@ static void reset(struct dfs_notify_open *n)
 u32 dfs_notify_take(struct dfs_notify_open *n, u32 max, u8 *out, u32 cap,
 		    u32 *len)
 {
-	n->bound = max < NW_BUF_MAX ? max : NW_BUF_MAX;
 	if (n->deleted)
 		return STATUS_DELETE_PENDING;
 	if (!n->len && !n->overflow)
@@ -440,7 +444,6 @@ void dfs_notify_park(struct dfs_notify_open *n, struct dfs_async *a, u32 max)
 	*pp = w;
 	a->priv = n;
 	a->cancel = nw_cancel;
-	n->bound = max < NW_BUF_MAX ? max : NW_BUF_MAX;
 }
 
 void dfs_notify_open_gone(struct dfs_open *o)

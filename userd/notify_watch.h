@@ -23,10 +23,11 @@ void dfs_notify_exit(struct dfs_server *srv);
 void dfs_notify_on_event(struct dfs_server *srv);
 /*
  * The notification state of o, created (with its watches) by the first
- * CHANGE_NOTIFY with filter and tree; NULL when it cannot be watched.
+ * CHANGE_NOTIFY with filter, tree and OutputBufferLength max, which bounds
+ * the changes buffered from then on; NULL when it cannot be watched.
  */
 struct dfs_notify_open *dfs_notify_get(struct dfs_open *o, u32 filter,
-				       bool tree);
+				       bool tree, u32 max);
 /*
  * Changes buffered for a request allowing max bytes: writes the
  * CHANGE_NOTIFY response body (MS-SMB2 2.2.36) with the

@@ -42,7 +42,7 @@ u32 smb2_change_notify(struct dfs_req *r)
 		return STATUS_INVALID_PARAMETER;
 	if (!(o->access & FILE_LIST_DIRECTORY))
 		return STATUS_ACCESS_DENIED;
-	n = dfs_notify_get(o, filter, tree);
+	n = dfs_notify_get(o, filter, tree, max);
 	if (n) {
 		status = dfs_notify_take(n, max, r->rsp_body, r->rsp_cap, &len);
 		if (status != STATUS_PENDING) {
