@@ -25,6 +25,8 @@ struct dfs_kernel;
 struct dfs_notify;
 struct dfs_channel;
 struct dfs_rpc_pipe;
+struct dfs_durable;
+struct dfs_durable_state;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -63,6 +65,8 @@ struct dfs_server {
 	void (*on_event)(struct dfs_server *srv);
 	/* CHANGE_NOTIFY's inotify instance and watches (notify_watch.c) */
 	struct dfs_notify *notify;
+	/* durable handles' record store and holders (smb2_durable.c) */
+	struct dfs_durable_state *durable;
 };
 
 enum dfs_session_state {
@@ -176,6 +180,7 @@ struct dfs_open {
 	/* LockSequence buckets 1..64: 0x10 | number once a LOCK succeeded */
 	u8 lock_seq[64];
 	struct dfs_rpc_pipe *pipe;	/* a named pipe on IPC$ (rpc/pipe.c) */
+	struct dfs_durable *durable;	/* set when durable (smb2_durable.c) */
 };
 
 struct dfs_conn {

@@ -17,6 +17,7 @@
 #include "userd/limits.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 
 #define SETUP_REQ_FIXED 24
 #define SETUP_RSP_FIXED 8
@@ -81,6 +82,8 @@ static void end_previous_session(struct dfs_req *r, struct dfs_session *s)
 		return;
 	log_info("%s: session %016llx replaces %016llx of %s", r->conn->peer,
 		 (unsigned long long)s->dp.id, (unsigned long long)prev, s->user);
+	/* the client means to reclaim its durable opens: keep them */
+	dfs_durable_session_lost(old);
 	close_trees(old);
 	old->dead = true;
 }

@@ -11,6 +11,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 
 u64 dfs_monotonic_ms(void)
 {
@@ -54,4 +55,5 @@ void dfs_server_tick(struct dfs_server *srv)
 		if (!c->expired)
 			check_conn(srv->cfg, c, now);
 	dfs_oplock_tick(srv, now);
+	dfs_durable_tick(srv, now);
 }
