@@ -210,12 +210,10 @@ bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
 	/*
 	 * Only with a batch oplock (we offer no leases, so no handle
 	 * lease), on a 2.1+ connection for v1 and 3.x for v2, not in kernel
-	 * mode, not when switched off, and not for delete-on-close opens
-	 * that would outlive their creator.
+	 * mode, and not when switched off.
 	 */
 	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH || r->srv->kernel ||
 	    !r->srv->cfg->durable_timeout || o->stream || o->is_dir ||
-	    (o->create_options & FILE_DELETE_ON_CLOSE) ||
 	    r->conn->dialect < SMB2_DIALECT_210 ||
 	    (d->v2_req && r->conn->dialect < SMB2_DIALECT_300))
 		return false;
@@ -294,10 +292,22 @@ static void free_holders(struct dfs_durable *d)
 	d->hold_sess = NULL;
 }
 
+static void close_disconnected(struct dfs_server *srv, struct dfs_open *o,
+			       const char *why);
+
 static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 {
 	struct dfs_durable *d = o->durable;
 
+	/*
+	 * A break sent before the connection went can never be acknowledged
+	 * now: the opener waiting on it should not wait 35 s, so the open
+	 * closes as a disconnected one would on a new break.
+	 */
+	if (o->oplock_breaking) {
+		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
+		return;
+	}
 	if (make_holders(ds, o) < 0) {
 		log_err("out of memory keeping durable open %016llx",
 			(unsigned long long)o->persistent_id);
@@ -427,9 +437,12 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 	struct dfs_open *o = find_by_id(r->srv, d->fileid);
 	struct dfs_durable *dur;
 
-	/* not there, still connected, or not the kind of durable open asked */
+	/*
+	 * Not there or still connected; DH2C reclaims only v2 opens (DHnC
+	 * any: Windows and Samba let a v1 reconnect take a v2 open).
+	 */
 	if (!o || !o->durable->disconnected ||
-	    o->durable->version != (d->v2_reconn ? 2 : 1))
+	    (d->v2_reconn && o->durable->version != 2))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	dur = o->durable;
 	if (d->v2_reconn && memcmp(dur->create_guid, d->create_guid, 16))

@@ -402,6 +402,8 @@ u32 smb2_logoff(struct dfs_req *r)
 {
 	if (r->body_len < 4 || dfs_get_le16(r->body) != 4)
 		return STATUS_INVALID_PARAMETER;
+	/* as Samba and smbtorture's durable-open.reopen4: durable opens stay */
+	dfs_durable_session_lost(r->sess);
 	close_trees(r->sess);
 	/* freed after this frame: the response may still need its key */
 	r->sess->dead = true;
