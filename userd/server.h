@@ -316,9 +316,20 @@ void dfs_lock_close(struct dfs_server *srv, struct dfs_open *o);
  */
 bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		     u8 *granted);
-/* Park the CREATE response (body, len) until the breaks it waits on end. */
+struct dfs_durable_req;
+/*
+ * Park the CREATE response (body, len) until the breaks it waits on end;
+ * if the file then has no other open, o gets the oplock r asked for (and
+ * the durability of dur, which may be NULL).
+ */
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len);
+		    u32 len, const struct dfs_durable_req *dur);
+/*
+ * Append a create context to a CREATE response body of len bytes (room:
+ * cap); returns the new length (smb2_create.c).
+ */
+u32 dfs_create_rsp_append(u8 *body, u32 len, u32 cap, const char *name,
+			  const u8 *data, u32 dlen);
 /* An open is closing: release what waits on it. */
 void dfs_oplock_close(struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */

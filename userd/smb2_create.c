@@ -566,15 +566,14 @@ static u32 write_create_rsp(struct dfs_req *r, const struct create_args *a,
  * Oplocks are decided once the open exists: other holders are broken, and
  * when one must acknowledge first the finished response waits for it.
  */
-/* Add one context to the response write_create_rsp() built. */
-static void append_context(struct dfs_req *r, const char *name,
-			   const u8 *data, u32 dlen)
+u32 dfs_create_rsp_append(u8 *p, u32 len, u32 cap, const char *name,
+			  const u8 *data, u32 dlen)
 {
-	u8 *p = r->rsp_body, *ctx = p + CRR_FIXED;
+	u8 *ctx = p + CRR_FIXED;
 	u32 clen = dfs_get_le32(p + 84), off = 0, next;
 
-	if (CRR_FIXED + clen + DFS_ALIGN8(24 + dlen) > r->rsp_cap)
-		return;
+	if (CRR_FIXED + clen + DFS_ALIGN8(24 + dlen) > cap)
+		return len;
 	if (clen) {
 		/* contexts we wrote: each Next is in range and 8-aligned */
 		while ((next = dfs_get_le32(ctx + off)))
@@ -585,7 +584,15 @@ static void append_context(struct dfs_req *r, const char *name,
 	}
 	clen += put_context(ctx + clen, name, data, dlen);
 	dfs_put_le32(p + 84, clen);
-	r->rsp_len = CRR_FIXED + clen;
+	return CRR_FIXED + clen;
+}
+
+/* Add one context to the response write_create_rsp() built. */
+static void append_context(struct dfs_req *r, const char *name,
+			   const u8 *data, u32 dlen)
+{
+	r->rsp_len = dfs_create_rsp_append(r->rsp_body, r->rsp_len, r->rsp_cap,
+					   name, data, dlen);
 }
 
 static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
@@ -603,7 +610,7 @@ static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
-	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len);
+	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur);
 	r->rsp_len = 0;
 	if (st != STATUS_PENDING)
 		dfs_open_close(r->srv, o);

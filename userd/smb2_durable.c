@@ -169,9 +169,17 @@ int dfs_durable_start(struct dfs_server *srv)
 void dfs_durable_stop(struct dfs_server *srv)
 {
 	struct dfs_durable_state *ds = state_of(srv);
+	struct dfs_open *o;
+	u32 i;
 
 	if (!ds)
 		return;
+	/* the daemon stops: what no client reclaimed goes, and its record */
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (o && dfs_durable_disconnected(o))
+			dfs_open_close(srv, o);
+	}
 	dfs_durable_db_close(ds->db);
 	free(ds);
 	srv->durable = NULL;
@@ -200,8 +208,9 @@ static u32 kept_ms(const struct dfs_server *srv, u32 timeout)
 	return timeout < cap ? timeout : cap;
 }
 
-bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
-		       struct dfs_open *o, char ctx_name[4], u8 ctx_data[8])
+static bool grant(struct dfs_server *srv, const struct dfs_conn *c,
+		  const struct dfs_durable_req *d, struct dfs_open *o,
+		  char ctx_name[4], u8 ctx_data[8])
 {
 	struct dfs_durable *dur;
 
@@ -212,18 +221,18 @@ bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
 	 * lease), on a 2.1+ connection for v1 and 3.x for v2, not in kernel
 	 * mode, and not when switched off.
 	 */
-	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH || r->srv->kernel ||
-	    !r->srv->cfg->durable_timeout || o->stream || o->is_dir ||
-	    r->conn->dialect < SMB2_DIALECT_210 ||
-	    (d->v2_req && r->conn->dialect < SMB2_DIALECT_300))
+	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH || srv->kernel ||
+	    !srv->cfg->durable_timeout || o->stream || o->is_dir ||
+	    c->dialect < SMB2_DIALECT_210 ||
+	    (d->v2_req && c->dialect < SMB2_DIALECT_300))
 		return false;
 	dur = calloc(1, sizeof(*dur));
 	if (!dur)
 		return false;
 	dur->version = d->v2_req ? 2 : 1;
 	memcpy(dur->create_guid, d->create_guid, 16);
-	memcpy(dur->client_guid, r->conn->client_guid, 16);
-	dur->timeout_ms = grant_timeout(r->srv, d);
+	memcpy(dur->client_guid, c->client_guid, 16);
+	dur->timeout_ms = grant_timeout(srv, d);
 	o->durable = dur;
 	record(o);
 	memset(ctx_data, 0, 8);
@@ -235,6 +244,23 @@ bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
 		dfs_put_le32(ctx_data, dur->timeout_ms);
 	}
 	return true;
+}
+
+bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
+		       struct dfs_open *o, char ctx_name[4], u8 ctx_data[8])
+{
+	return grant(r->srv, r->conn, d, o, ctx_name, ctx_data);
+}
+
+u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
+			   struct dfs_open *o, u8 *body, u32 len, u32 cap)
+{
+	char name[4];
+	u8 data[8];
+
+	if (!grant(c->srv, c, d, o, name, data))
+		return len;
+	return dfs_create_rsp_append(body, len, cap, name, data, sizeof(data));
 }
 
 bool dfs_durable_disconnected(const struct dfs_open *o)

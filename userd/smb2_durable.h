@@ -50,6 +50,13 @@ struct dfs_open *dfs_durable_replay(struct dfs_req *r,
 bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
 		       struct dfs_open *o, char ctx_name[4], u8 ctx_data[8]);
 
+/*
+ * The same for a CREATE that waited for an oplock break and got its
+ * oplock late: appends the context to the parked response body (len
+ * bytes, room for cap) and returns the new length.
+ */
+u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
+			   struct dfs_open *o, u8 *body, u32 len, u32 cap);
 /* The timeout (ms) a durable open was granted, 0 if not durable */
 u32 dfs_durable_timeout(const struct dfs_open *o);
 /* A disconnected durable open (kept for its client to reclaim)? */
