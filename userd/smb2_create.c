@@ -605,8 +605,10 @@ static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
 	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], &granted)) {
 		r->rsp_body[2] = granted;
 		/* durability needs the batch oplock it was just given */
-		if (dfs_durable_grant(r, &a->dur, o, dname, ddata))
+		if (dfs_durable_grant(r, &a->dur, o, dname, ddata)) {
 			append_context(r, dname, ddata, sizeof(ddata));
+			dfs_durable_set_action(o, dfs_get_le32(r->rsp_body + 4));
+		}
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
@@ -800,7 +802,8 @@ static u32 respond_existing(struct dfs_req *r, struct create_args *a,
 
 	if (dfs_open_fstat(o, &res.st) < 0)
 		return vfs_errno_status(errno);
-	res.action = FILE_OPENED;
+	/* a replay answers what the CREATE it repeats did */
+	res.action = with_v2_ctx ? dfs_durable_action(o) : FILE_OPENED;
 	res.granted = o->access;
 	res.maximal = o->access;
 	snprintf(a->path, sizeof(a->path), "%s", o->path ? o->path : "");

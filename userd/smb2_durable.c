@@ -41,6 +41,7 @@ struct dfs_durable {
 	u8 create_guid[16];
 	u8 client_guid[16];
 	u32 timeout_ms;			/* how long it may stay disconnected */
+	u32 create_action;		/* what its CREATE did, for a replay */
 	bool disconnected;
 	u64 deadline_ms;		/* monotonic: then it closes */
 	/* while disconnected: the owner o->sess and o->tree point at */
@@ -514,4 +515,15 @@ struct dfs_open *dfs_durable_replay(struct dfs_req *r,
 u32 dfs_durable_timeout(const struct dfs_open *o)
 {
 	return o->durable ? o->durable->timeout_ms : 0;
+}
+
+void dfs_durable_set_action(struct dfs_open *o, u32 action)
+{
+	if (o->durable)
+		o->durable->create_action = action;
+}
+
+u32 dfs_durable_action(const struct dfs_open *o)
+{
+	return o->durable ? o->durable->create_action : FILE_OPENED;
 }

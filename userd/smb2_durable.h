@@ -57,6 +57,9 @@ bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
  */
 u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
 			   struct dfs_open *o, u8 *body, u32 len, u32 cap);
+/* The CreateAction a durable open's CREATE answered (a replay repeats it) */
+void dfs_durable_set_action(struct dfs_open *o, u32 action);
+u32 dfs_durable_action(const struct dfs_open *o);
 /* The timeout (ms) a durable open was granted, 0 if not durable */
 u32 dfs_durable_timeout(const struct dfs_open *o);
 /* A disconnected durable open (kept for its client to reclaim)? */
