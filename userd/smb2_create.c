@@ -562,10 +562,6 @@ static u32 write_create_rsp(struct dfs_req *r, const struct create_args *a,
 	return STATUS_SUCCESS;
 }
 
-/*
- * Oplocks are decided once the open exists: other holders are broken, and
- * when one must acknowledge first the finished response waits for it.
- */
 u32 dfs_create_rsp_append(u8 *p, u32 len, u32 cap, const char *name,
 			  const u8 *data, u32 dlen)
 {
@@ -595,6 +591,10 @@ static void append_context(struct dfs_req *r, const char *name,
 					   name, data, dlen);
 }
 
+/*
+ * Oplocks are decided once the open exists: other holders are broken, and
+ * when one must acknowledge first the finished response waits for it.
+ */
 static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
 			struct dfs_open *o)
 {

@@ -261,6 +261,7 @@ u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
 
 	if (!grant(c->srv, c, d, o, name, data))
 		return len;
+	o->durable->create_action = dfs_get_le32(body + 4);
 	return dfs_create_rsp_append(body, len, cap, name, data, sizeof(data));
 }
 
@@ -335,6 +336,8 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
 		return;
 	}
+	/* requests pending on it (a blocked LOCK) had their session: they end */
+	dfs_async_complete_open(o, STATUS_CANCELLED);
 	if (make_holders(ds, o) < 0) {
 		log_err("out of memory keeping durable open %016llx",
 			(unsigned long long)o->persistent_id);

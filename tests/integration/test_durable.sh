@@ -67,6 +67,11 @@ expect "durable.file-list-shows-second-open" "$CTL_OUT" \
 	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
 kill -KILL "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
+# the killed daemon's io_uring may hold the listening socket for a moment
+for _ in $(seq 1 100); do
+	port_in_use "$SMB_PORT" || ss -Hltn "sport = :$SMB_PORT" 2>/dev/null | grep -q . || break
+	sleep 0.2
+done
 start_dittofsd "$SERVER_CONF"
 expect "durable.restart-drops-stale-record" "$(cat "$SERVER_LOG")" \
 	grep -q 'dropped 1 durable open' "$SERVER_LOG"
