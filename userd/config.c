@@ -44,6 +44,7 @@ enum opt_id {
 	OPT_CIPHERS,
 	OPT_UNAUTH_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
+	OPT_DURABLE_TIMEOUT,
 	OPT_SIGN_ALGS,
 	OPT_MAX_STREAM,
 	OPT_MULTI_CHANNEL,
@@ -506,6 +507,11 @@ static int set_idle_timeout(struct parser *p, const char *name, const char *val)
 	return set_seconds(p, name, val, &p->cfg->idle_timeout);
 }
 
+static int set_durable_timeout(struct parser *p, const char *name, const char *val)
+{
+	return set_seconds(p, name, val, &p->cfg->durable_timeout);
+}
+
 static int set_multi_channel(struct parser *p, const char *name, const char *val)
 {
 	return set_bool(p, name, val, &p->cfg->multi_channel);
@@ -668,6 +674,7 @@ static const struct option_def options[] = {
 	{ "server smb3 encryption algorithms", OPT_CIPHERS, SC_GLOBAL, set_ciphers },
 	{ "unauthenticated timeout", OPT_UNAUTH_TIMEOUT, SC_GLOBAL, set_unauth_timeout },
 	{ "idle timeout",	 OPT_IDLE_TIMEOUT,  SC_GLOBAL, set_idle_timeout },
+	{ "durable handle timeout", OPT_DURABLE_TIMEOUT, SC_GLOBAL, set_durable_timeout },
 	{ "server smb3 signing algorithms", OPT_SIGN_ALGS, SC_GLOBAL, set_sign_algs },
 	{ "max stream size",	 OPT_MAX_STREAM,    SC_GLOBAL, set_max_stream },
 	{ "server multi channel support", OPT_MULTI_CHANNEL, SC_GLOBAL, set_multi_channel },
@@ -769,6 +776,7 @@ void dfs_config_defaults(struct dfs_config *cfg)
 	cfg->max_async_ops = 512;
 	cfg->unauth_timeout = 60;
 	cfg->idle_timeout = 0;
+	cfg->durable_timeout = 60;
 	cfg->max_stream_size = 8u << 20;	/* VFS_STREAM_MAX_DEFAULT */
 	cfg->multi_channel = true;	/* as Samba 4.15+ on Linux */
 	/* the order the issue and Windows use: fast GCM first, 256-bit last */

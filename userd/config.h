@@ -66,6 +66,7 @@ struct dfs_config {
 	unsigned max_async_ops;		/* pending operations per connection, default 512 */
 	unsigned unauth_timeout;	/* s without a valid session; 0 = off, default 60 */
 	unsigned idle_timeout;		/* s without a request; 0 = off (default) */
+	unsigned durable_timeout;	/* s a durable open outlives its connection; 0 = no durable handles, default 60 */
 	uint64_t max_stream_size;	/* bytes per named stream, default 8 MiB */
 	/* "server smb3 encryption algorithms": cipher ids, preference order */
 	uint16_t ciphers[4];

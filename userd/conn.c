@@ -10,6 +10,7 @@
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 #include "userd/session_tombstone.h"
+#include "userd/smb2_durable.h"
 
 #define DFS_IN_INITIAL (64 * 1024)
 
@@ -51,6 +52,8 @@ void dfs_conn_free(struct dfs_conn *c)
 	dfs_async_drop_conn(c);
 	/* only this connection's channels end; sessions with others move */
 	dfs_channels_conn_gone(c);
+	/* durable opens outlive the connection, to be reclaimed */
+	dfs_durable_conn_lost(c);
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);
 	dfs_tombstones_free(c);

@@ -27,6 +27,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 
 /* An answer larger than this is cut (and reported as such). */
 #define OUT_MAX (16u * 1024 * 1024)
@@ -471,6 +472,9 @@ static bool conn_live(const struct dfs_conn *c)
 
 static bool open_live(const struct dfs_open *o)
 {
+	/* a disconnected durable open is kept for its client: show it */
+	if (o && dfs_durable_disconnected(o))
+		return true;
 	return o && o->sess && o->sess->conn && conn_live(o->sess->conn);
 }
 

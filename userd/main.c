@@ -19,6 +19,7 @@
 #include "userd/kernel_mode.h"
 #include "userd/loop.h"
 #include "userd/privs.h"
+#include "userd/smb2_durable.h"
 #include "userd/store/userdb.h"
 
 #define DEFAULT_CONFIG "/etc/dittofs/dittofs.conf"
@@ -133,6 +134,9 @@ static int serve(struct dfs_server *srv, const char *config_path, bool kernel)
 	/* dittofsctl's socket in the state directory, while we may still create it */
 	if (dfs_ctl_start(srv, config_path))
 		goto out;
+	/* durable.mdb beside users.mdb; stale records of a dead daemon go */
+	if (dfs_durable_start(srv))
+		goto out;
 	/* the port is bound and the user database open: nothing else needs root */
 	if (dfs_drop_privileges(kernel))
 		goto out;
@@ -142,6 +146,7 @@ static int serve(struct dfs_server *srv, const char *config_path, bool kernel)
 out:
 	dfs_ctl_stop(srv);
 	dfs_kernel_stop(srv);
+	dfs_durable_stop(srv);
 	if (fd >= 0)
 		close(fd);
 	return ret;

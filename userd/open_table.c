@@ -5,7 +5,8 @@
  * A volatile id is (generation << 32) | slot: the slot finds the open in
  * O(1), and the generation, bumped on every new open, makes an id that
  * outlived its open (closed, then the slot reused) never match again.
- * The persistent id equals the volatile id until durable handles exist.
+ * The persistent id equals the volatile id: a durable open keeps both,
+ * and its slot, when it is reclaimed (smb2_durable.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "userd/log.h"
 #include "userd/server.h"
 #include "userd/notify_watch.h"
+#include "userd/smb2_durable.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
@@ -254,6 +256,7 @@ void dfs_open_close(struct dfs_server *srv, struct dfs_open *o)
 		close(o->fd);
 	if (o->pipe)
 		dfs_pipe_free(o);
+	dfs_durable_open_gone(srv, o);
 	free(o->path);
 	free(o->stream);
 	free(o);

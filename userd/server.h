@@ -25,6 +25,8 @@ struct dfs_kernel;
 struct dfs_notify;
 struct dfs_channel;
 struct dfs_rpc_pipe;
+struct dfs_durable;
+struct dfs_durable_state;
 
 /* Largest READ/WRITE/TRANSACT we negotiate (LARGE_MTU) */
 #define DFS_MAX_IO (8u * 1024 * 1024)
@@ -63,6 +65,8 @@ struct dfs_server {
 	void (*on_event)(struct dfs_server *srv);
 	/* CHANGE_NOTIFY's inotify instance and watches (notify_watch.c) */
 	struct dfs_notify *notify;
+	/* durable handles' record store and holders (smb2_durable.c) */
+	struct dfs_durable_state *durable;
 };
 
 enum dfs_session_state {
@@ -185,6 +189,7 @@ struct dfs_open {
 		bool on_close;		/* written since the last update */
 		bool frozen;		/* write time set explicitly, or -1 */
 	} wtime;			/* delayed write time (wtime.c) */
+	struct dfs_durable *durable;	/* set when durable (smb2_durable.c) */
 };
 
 struct dfs_conn {
@@ -321,9 +326,20 @@ void dfs_lock_close(struct dfs_server *srv, struct dfs_open *o);
  */
 bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		     u8 *granted);
-/* Park the CREATE response (body, len) until the breaks it waits on end. */
+struct dfs_durable_req;
+/*
+ * Park the CREATE response (body, len) until the breaks it waits on end;
+ * if the file then has no other open, o gets the oplock r asked for (and
+ * the durability of dur, which may be NULL).
+ */
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len);
+		    u32 len, const struct dfs_durable_req *dur);
+/*
+ * Append a create context to a CREATE response body of len bytes (room:
+ * cap); returns the new length (smb2_create.c).
+ */
+u32 dfs_create_rsp_append(u8 *body, u32 len, u32 cap, const char *name,
+			  const u8 *data, u32 dlen);
 /* An open is closing: release what waits on it. */
 void dfs_oplock_close(struct dfs_open *o);
 /* o's file was written, truncated or locked: level II holders go to none. */

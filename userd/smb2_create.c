@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "userd/log.h"
 #include "userd/secdesc.h"
 #include "userd/server.h"
+#include "userd/smb2_durable.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
@@ -117,6 +119,7 @@ struct create_args {
 	u32 ea_len;
 	char path[VFS_PATH_MAX];
 	char stream[VFS_STREAM_NAME_BYTES];	/* named stream, "" = none */
+	struct dfs_durable_req dur;	/* DHnQ/DH2Q/DHnC/DH2C (smb2_durable.c) */
 };
 
 /* What CREATE found or made */
@@ -185,7 +188,9 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 		if (nlen == 4) {
 			const u8 *n = c + noff;
 
-			if (!memcmp(n, "MxAc", 4))
+			if (dfs_durable_context(&a->dur, n, c + doff, dlen, &st))
+				;	/* durable handle contexts */
+			else if (!memcmp(n, "MxAc", 4))
 				a->want_mxac = true;
 			else if (!memcmp(n, "AlSi", 4) && dlen == 8)
 				a->alloc_size = dfs_get_le64(c + doff);
@@ -193,12 +198,8 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				a->want_qfid = true;
 			else if (!memcmp(n, "SecD", 4) || !memcmp(n, "ExtA", 4))
 				st = take_sd_or_ea(a, n, c + doff, dlen);
-			else if (!memcmp(n, "DHnC", 4) || !memcmp(n, "DH2C", 4) ||
-				 !memcmp(n, "TWrp", 4))
-				/*
-				 * a durable handle we never granted, or a
-				 * snapshot we do not have
-				 */
+			else if (!memcmp(n, "TWrp", 4))
+				/* a snapshot we do not have */
 				return STATUS_OBJECT_NAME_NOT_FOUND;
 			if (st)
 				return st;
@@ -207,7 +208,7 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 			break;
 		off += next;
 	}
-	return STATUS_SUCCESS;
+	return dfs_durable_validate(&a->dur);
 }
 
 static u32 parse_create(struct dfs_req *r, struct create_args *a)
@@ -565,21 +566,57 @@ static u32 write_create_rsp(struct dfs_req *r, const struct create_args *a,
 	return STATUS_SUCCESS;
 }
 
+u32 dfs_create_rsp_append(u8 *p, u32 len, u32 cap, const char *name,
+			  const u8 *data, u32 dlen)
+{
+	u8 *ctx = p + CRR_FIXED;
+	u32 clen = dfs_get_le32(p + 84), off = 0, next;
+
+	if (CRR_FIXED + clen + DFS_ALIGN8(24 + dlen) > cap)
+		return len;
+	if (clen) {
+		/* contexts we wrote: each Next is in range and 8-aligned */
+		while ((next = dfs_get_le32(ctx + off)))
+			off += next;
+		dfs_put_le32(ctx + off, clen - off);
+	} else {
+		dfs_put_le32(p + 80, SMB2_HDR_SIZE + CRR_FIXED);
+	}
+	clen += put_context(ctx + clen, name, data, dlen);
+	dfs_put_le32(p + 84, clen);
+	return CRR_FIXED + clen;
+}
+
+/* Add one context to the response write_create_rsp() built. */
+static void append_context(struct dfs_req *r, const char *name,
+			   const u8 *data, u32 dlen)
+{
+	r->rsp_len = dfs_create_rsp_append(r->rsp_body, r->rsp_len, r->rsp_cap,
+					   name, data, dlen);
+}
+
 /*
  * Oplocks are decided once the open exists: other holders are broken, and
  * when one must acknowledge first the finished response waits for it.
  */
-static u32 grant_oplock(struct dfs_req *r, struct dfs_open *o)
+static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
+			struct dfs_open *o)
 {
-	u8 granted;
+	char dname[4];
+	u8 granted, ddata[8];
 	u32 st;
 
 	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], &granted)) {
 		r->rsp_body[2] = granted;
+		/* durability needs the batch oplock it was just given */
+		if (dfs_durable_grant(r, &a->dur, o, dname, ddata)) {
+			append_context(r, dname, ddata, sizeof(ddata));
+			dfs_durable_set_action(o, dfs_get_le32(r->rsp_body + 4));
+		}
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
-	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len);
+	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur);
 	r->rsp_len = 0;
 	if (st != STATUS_PENDING)
 		dfs_open_close(r->srv, o);
@@ -615,7 +652,7 @@ static u32 register_open(struct dfs_req *r, const struct create_args *a,
 	write_create_rsp(r, a, res, o);
 	if (o->stream)
 		return STATUS_SUCCESS;	/* no oplocks on streams */
-	return grant_oplock(r, o);
+	return grant_oplock(r, a, o);
 }
 
 /* Reserve what AlSi asked for in a file we just created or emptied. */
@@ -757,9 +794,70 @@ static u32 create_locked(struct dfs_req *r, struct create_args *a)
 	return st;
 }
 
+/*
+ * The response for an open that already exists: a reclaimed durable open,
+ * or the one a replayed CREATE made.
+ */
+static u32 respond_existing(struct dfs_req *r, struct create_args *a,
+			    struct dfs_open *o, bool with_v2_ctx)
+{
+	struct create_result res = { .fd = -1 };
+	u8 data[8] = { 0 };
+
+	if (dfs_open_fstat(o, &res.st) < 0)
+		return vfs_errno_status(errno);
+	/* a replay answers what the CREATE it repeats did */
+	res.action = with_v2_ctx ? dfs_durable_action(o) : FILE_OPENED;
+	res.granted = o->access;
+	res.maximal = o->access;
+	snprintf(a->path, sizeof(a->path), "%s", o->path ? o->path : "");
+	if (r->compound_fid) {
+		r->compound_fid[0] = o->persistent_id;
+		r->compound_fid[1] = o->volatile_id;
+	}
+	write_create_rsp(r, a, &res, o);
+	r->rsp_body[2] = o->oplock;
+	if (with_v2_ctx) {
+		dfs_put_le32(data, dfs_durable_timeout(o));
+		append_context(r, "DH2Q", data, sizeof(data));
+	}
+	return STATUS_SUCCESS;
+}
+
+/*
+ * A DHnC/DH2C reconnect is judged by its context and the session's user
+ * only: the other fields of the CREATE are ignored (as Windows does), so
+ * it is handled before they are validated. True if r was one.
+ */
+static bool try_reconnect(struct dfs_req *r, struct create_args *a, u32 *st)
+{
+	const u8 *b = r->body;
+	struct dfs_open *o;
+	u32 coff, clen;
+
+	if (r->body_len < CR_FIXED || r->tree->ipc)
+		return false;
+	coff = dfs_get_le32(b + CR_CTX_OFFSET);
+	clen = dfs_get_le32(b + CR_CTX_LENGTH);
+	if (!clen || coff < SMB2_HDR_SIZE ||
+	    !dfs_range_ok(coff - SMB2_HDR_SIZE, clen, r->body_len))
+		return false;
+	*st = parse_contexts(b + coff - SMB2_HDR_SIZE, clen, a);
+	if (!a->dur.v1_reconn && !a->dur.v2_reconn) {
+		memset(a, 0, sizeof(*a));
+		return false;	/* an ordinary CREATE: parsed again below */
+	}
+	if (!*st)
+		*st = dfs_durable_reconnect(r, &a->dur, &o);
+	if (!*st)
+		*st = respond_existing(r, a, o, false);
+	return true;
+}
+
 u32 smb2_create(struct dfs_req *r)
 {
 	struct create_args *a;
+	struct dfs_open *o;
 	enum vfs_stream_kind kind;
 	const u8 *b = r->body;
 	u32 st;
@@ -767,6 +865,11 @@ u32 smb2_create(struct dfs_req *r)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return STATUS_NO_MEMORY;
+	if (try_reconnect(r, a, &st)) {
+		log_debug("CREATE reconnecting a durable open -> 0x%08x", st);
+		free(a);
+		return st;
+	}
 	st = parse_create(r, a);
 	if (!st && r->tree->ipc) {	/* named pipes (rpc/pipe.c) */
 		u16 nlen = dfs_get_le16(b + CR_NAME_LENGTH);
@@ -792,8 +895,17 @@ u32 smb2_create(struct dfs_req *r)
 		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
 				    SMB2_HDR_SIZE,
 				    dfs_get_le32(b + CR_CTX_LENGTH), a);
+	if (!st && (o = dfs_durable_replay(r, &a->dur))) {
+		/* a replay of a CREATE that took effect: the same open again */
+		st = respond_existing(r, a, o, true);
+		free(a);
+		return st;
+	}
 	if (!st)
 		st = dfs_limit_new_open(r->sess);
+	/* disconnected durable opens whose batch oplock this would break */
+	if (!st)
+		dfs_durable_evict(r->srv, r->tree->share, a->path);
 	if (!st) {
 		vfs_become(r->sess);
 		st = create_locked(r, a);

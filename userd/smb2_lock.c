@@ -376,15 +376,17 @@ static u32 do_lock(struct dfs_req *r, struct dfs_open *o, const u8 *elems,
  * LockSequence (MS-SMB2 3.3.5.14): a multichannel client replays a LOCK
  * on another channel when the first one failed; the replay of one that
  * took effect must succeed without locking again. Windows and Samba check
- * it on every 3.x open when multichannel is on (we have no durable or
- * resilient opens). Returns the bucket (1..64), or 0 when none applies.
+ * it on every 3.x open when multichannel is on, and on durable opens
+ * (a client replays after reclaiming one). Returns the bucket (1..64), or
+ * 0 when none applies.
  */
-static u32 lock_seq_bucket(const struct dfs_req *r, u32 seq)
+static u32 lock_seq_bucket(const struct dfs_req *r, const struct dfs_open *o,
+			   u32 seq)
 {
 	u32 bucket = seq >> 4;
 
 	if (r->conn->dialect < SMB2_DIALECT_300 ||
-	    !dfs_multichannel_enabled(r->srv))
+	    (!dfs_multichannel_enabled(r->srv) && !o->durable))
 		return 0;
 	return bucket >= 1 && bucket <= 64 ? bucket : 0;
 }
@@ -410,7 +412,7 @@ u32 smb2_lock(struct dfs_req *r)
 	if (o->is_dir || o->fd < 0)
 		return STATUS_INVALID_PARAMETER;
 	seq = dfs_get_le32(b + 4);
-	bucket = lock_seq_bucket(r, seq);
+	bucket = lock_seq_bucket(r, o, seq);
 	if (bucket && o->lock_seq[bucket - 1] == (0x10 | (seq & 0xf)))
 		goto done;	/* a replay of a LOCK that took effect */
 	if (bucket)

@@ -21,6 +21,7 @@
 #include "userd/server.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 
 #define BREAK_SIZE 24
 /* Windows' oplock break acknowledgment timer (MS-SMB2 3.3.2.1) */
@@ -29,9 +30,15 @@
 /* A CREATE whose response waits for oplock breaks to end. */
 struct waiter {
 	struct dfs_open *o;	/* the new open; NULL once it is closed */
+	u8 requested;		/* the oplock level its CREATE asked for */
+	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
+	u32 cap;		/* room in body: len + a durable context */
 	u8 body[];
 };
+
+/* Room a durable response context takes in a parked response */
+#define WAITER_SLACK 32
 
 static bool same_file(const struct dfs_open *a, const struct dfs_open *b)
 {
@@ -172,10 +179,10 @@ static void waiter_cancel(struct dfs_async *a)
 }
 
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len)
+		    u32 len, const struct dfs_durable_req *dur)
 {
 	struct dfs_async *a;
-	struct waiter *w = malloc(sizeof(*w) + len);
+	struct waiter *w = calloc(1, sizeof(*w) + len + WAITER_SLACK);
 
 	if (!w)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -185,7 +192,11 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	w->o = o;
+	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
+	if (dur)
+		w->dur = *dur;
 	w->len = len;
+	w->cap = len + WAITER_SLACK;
 	memcpy(w->body, body, len);
 	o->pending = true;
 	a->priv = w;
@@ -209,6 +220,37 @@ static bool still_breaking(struct dfs_server *srv, const struct dfs_open *o)
 	return false;
 }
 
+/* Any other open of o's file left? */
+static bool others_open(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (h && same_file(h, o))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The holders closed instead of acknowledging (or their connection went):
+ * the parked open is now the only one and gets the oplock it asked for,
+ * as if it had come a moment later.
+ */
+static void late_grant(struct dfs_async *a, struct waiter *w)
+{
+	struct dfs_open *o = w->o;
+
+	if (o->is_dir || others_open(a->conn->srv, o))
+		return;
+	o->oplock = sole_grant(w->requested);
+	w->body[2] = o->oplock;
+	w->len = dfs_durable_late_grant(a->conn, &w->dur, o, w->body, w->len,
+					w->cap);
+}
+
 /* Send the parked CREATE responses whose breaks have all ended. */
 static void release_waiters(struct dfs_server *srv)
 {
@@ -224,6 +266,7 @@ again:
 			    still_breaking(srv, w->o))
 				continue;
 			w->o->pending = false;
+			late_grant(a, w);
 			a->priv = NULL;
 			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
 			free(w);

@@ -18,6 +18,7 @@
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 #include "userd/session_tombstone.h"
+#include "userd/smb2_durable.h"
 
 #define SETUP_REQ_FIXED 24
 #define SETUP_RSP_FIXED 8
@@ -82,6 +83,8 @@ static void end_previous_session(struct dfs_req *r, struct dfs_session *s)
 		return;
 	log_info("%s: session %016llx replaces %016llx of %s", r->conn->peer,
 		 (unsigned long long)s->dp.id, (unsigned long long)prev, s->user);
+	/* the client means to reclaim its durable opens: keep them */
+	dfs_durable_session_lost(old);
 	close_trees(old);
 	old->dead = true;
 }
@@ -404,6 +407,8 @@ u32 smb2_logoff(struct dfs_req *r)
 {
 	if (r->body_len < 4 || dfs_get_le16(r->body) != 4)
 		return STATUS_INVALID_PARAMETER;
+	/* as Samba and smbtorture's durable-open.reopen4: durable opens stay */
+	dfs_durable_session_lost(r->sess);
 	close_trees(r->sess);
 	/* freed after this frame: the response may still need its key */
 	r->sess->dead = true;

@@ -12,6 +12,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 
 u64 dfs_monotonic_ms(void)
 {
@@ -56,4 +57,5 @@ void dfs_server_tick(struct dfs_server *srv)
 			check_conn(srv->cfg, c, now);
 	dfs_oplock_tick(srv, now);
 	dfs_wtime_tick(srv, now);
+	dfs_durable_tick(srv, now);
 }

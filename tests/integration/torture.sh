@@ -42,7 +42,8 @@ DEFAULT_SUITES="smb2.connect smb2.read smb2.rw smb2.credits smb2.compound
 smb2.compound_find smb2.compound_async smb2.getinfo smb2.setinfo smb2.dir
 smb2.create smb2.lock smb2.rename smb2.sharemode smb2.delete-on-close-perms
 smb2.notify smb2.timestamps smb2.maxfid smb2.openattr smb2.winattr
-smb2.streams smb2.ioctl smb2.session smb2.oplock"
+smb2.streams smb2.ioctl smb2.session smb2.oplock smb2.durable-open
+smb2.durable-v2-open"
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-120}
 TORTURE_OUT=${TORTURE_OUT:-$BUILD_DIR/torture}
 

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smb2_durable.c - durable handles (MS-SMB2 3.3.5.9.6, 3.3.5.9.7,
+ * 3.3.5.9.10, 3.3.5.9.12, 3.3.7.1).
+ *
+ * A durable open is an ordinary open with a struct dfs_durable. When its
+ * connection is lost (not on LOGOFF, TREE_DISCONNECT or CLOSE) it is not
+ * closed: it moves to a holder session and tree of its own (a copy of the
+ * user's identity and of the share, so that every path that looks at
+ * o->sess or o->tree keeps working), its fd, share modes and byte-range
+ * locks stay, and a deadline starts. A DHnC/DH2C reconnect of the same
+ * user moves it to the new session and tree; the deadline closes it; a
+ * new open of the file that would break its batch oplock closes it too
+ * (no one is there to acknowledge, and MS-SMB2 3.3.4.6 lets the server
+ * close a disconnected open instead of breaking it).
+ *
+ * Persistent handles need continuously available shares, which we do not
+ * have: a persistent request gets at most a durable handle. Kernel mode
+ * grants none: dittofs.ko holds the fds of registered FileIds and does
+ * not yet keep an open past its connection.
+ *
+ * Every durable open is also recorded in durable.mdb (store/durable_db.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "userd/config.h"
+#include "userd/log.h"
+#include "userd/smb2_durable.h"
+#include "userd/store/durable_db.h"
+
+/* DH2Q timeouts we accept (ms): 0 asks for ours; larger ones are capped */
+#define V2_MAX_TIMEOUT_MS (300u * 1000)
+#define DH2_FLAG_PERSISTENT 0x00000002u
+
+struct dfs_durable {
+	u8 version;			/* 1 = DHnQ, 2 = DH2Q */
+	u8 create_guid[16];
+	u8 client_guid[16];
+	u32 timeout_ms;			/* how long it may stay disconnected */
+	u32 create_action;		/* what its CREATE did, for a replay */
+	bool disconnected;
+	u64 deadline_ms;		/* monotonic: then it closes */
+	/* while disconnected: the owner o->sess and o->tree point at */
+	struct dfs_session *hold_sess;
+	struct dfs_tree *hold_tree;
+};
+
+/* Per server: the record store and the connection holders point at */
+struct dfs_durable_state {
+	struct dfs_durable_db *db;
+	struct dfs_conn gone;		/* "(disconnected)": never in srv->conns */
+};
+
+static struct dfs_durable_state *state_of(struct dfs_server *srv)
+{
+	return srv->durable;
+}
+
+/* ---- request parsing -------------------------------------------------- */
+
+bool dfs_durable_context(struct dfs_durable_req *d, const u8 *name,
+			 const u8 *data, u32 dlen, u32 *st)
+{
+	*st = STATUS_SUCCESS;
+	if (!memcmp(name, "DHnQ", 4)) {
+		if (dlen < 16)
+			*st = STATUS_INVALID_PARAMETER;
+		d->v1_req = true;
+	} else if (!memcmp(name, "DH2Q", 4)) {
+		if (dlen < 32) {
+			*st = STATUS_INVALID_PARAMETER;
+			return true;
+		}
+		d->v2_req = true;
+		d->timeout = dfs_get_le32(data);
+		d->persistent = dfs_get_le32(data + 4) & DH2_FLAG_PERSISTENT;
+		memcpy(d->create_guid, data + 16, 16);
+	} else if (!memcmp(name, "DHnC", 4)) {
+		if (dlen < 16) {
+			*st = STATUS_INVALID_PARAMETER;
+			return true;
+		}
+		d->v1_reconn = true;
+		memcpy(d->fileid, data, 16);
+	} else if (!memcmp(name, "DH2C", 4)) {
+		if (dlen < 36) {
+			*st = STATUS_INVALID_PARAMETER;
+			return true;
+		}
+		d->v2_reconn = true;
+		memcpy(d->fileid, data, 16);
+		memcpy(d->create_guid, data + 16, 16);
+		d->persistent = dfs_get_le32(data + 32) & DH2_FLAG_PERSISTENT;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+u32 dfs_durable_validate(const struct dfs_durable_req *d)
+{
+	/* a v2 context with any other durable one is a contradiction */
+	if (d->v2_req && (d->v1_req || d->v1_reconn || d->v2_reconn))
+		return STATUS_INVALID_PARAMETER;
+	if (d->v2_reconn && (d->v1_req || d->v1_reconn))
+		return STATUS_INVALID_PARAMETER;
+	return STATUS_SUCCESS;
+}
+
+/* ---- the record store ------------------------------------------------- */
+
+static void record(struct dfs_open *o)
+{
+	struct dfs_durable_state *ds = state_of(o->sess->conn->srv);
+	struct dfs_durable *d = o->durable;
+	struct dfs_durable_rec rec;
+	int rc;
+
+	if (!ds || !ds->db)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.persistent_id = o->persistent_id;
+	memcpy(rec.create_guid, d->create_guid, 16);
+	memcpy(rec.client_guid, d->client_guid, 16);
+	rec.access = o->access;
+	rec.share = o->share_access;
+	rec.timeout_ms = d->timeout_ms;
+	rec.version = d->version;
+	rec.disconnected = d->disconnected;
+	snprintf(rec.user, sizeof(rec.user), "%s", o->sess->user);
+	snprintf(rec.path, sizeof(rec.path), "%s/%s",
+		 o->tree->share ? o->tree->share->name : "IPC$",
+		 o->path ? o->path : "");
+	rc = dfs_durable_db_put(ds->db, &rec);
+	if (rc)
+		log_err("durable.mdb: cannot record open %016llx: %s",
+			(unsigned long long)o->persistent_id, strerror(-rc));
+}
+
+int dfs_durable_start(struct dfs_server *srv)
+{
+	struct dfs_durable_state *ds = calloc(1, sizeof(*ds));
+	unsigned dropped;
+	int rc;
+
+	if (!ds)
+		return -1;
+	ds->gone.srv = srv;
+	ds->gone.fd = -1;
+	ds->gone.closing = true;
+	snprintf(ds->gone.peer, sizeof(ds->gone.peer), "(disconnected)");
+	rc = dfs_durable_db_open(srv->cfg->state_dir, &ds->db, &dropped);
+	if (rc) {
+		/* durable handles still work; only the records are missing */
+		log_err("durable.mdb in %s: %s", srv->cfg->state_dir, strerror(-rc));
+		ds->db = NULL;
+	} else if (dropped) {
+		log_info("dropped %u durable open(s) a previous dittofsd held: "
+			 "a user-mode daemon cannot keep them across a restart",
+			 dropped);
+	}
+	srv->durable = ds;
+	return 0;
+}
+
+void dfs_durable_stop(struct dfs_server *srv)
+{
+	struct dfs_durable_state *ds = state_of(srv);
+	struct dfs_open *o;
+	u32 i;
+
+	if (!ds)
+		return;
+	/* the daemon stops: what no client reclaimed goes, and its record */
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (o && dfs_durable_disconnected(o))
+			dfs_open_close(srv, o);
+	}
+	dfs_durable_db_close(ds->db);
+	free(ds);
+	srv->durable = NULL;
+}
+
+/* ---- granting --------------------------------------------------------- */
+
+/* The timeout a new durable open gets (ms) */
+static u32 grant_timeout(const struct dfs_server *srv,
+			 const struct dfs_durable_req *d)
+{
+	u32 dflt = srv->cfg->durable_timeout * 1000u;
+
+	if (d->v1_req || !d->timeout)
+		return dflt;
+	return d->timeout < V2_MAX_TIMEOUT_MS ? d->timeout : V2_MAX_TIMEOUT_MS;
+}
+
+/* How long the server really keeps it: a client cannot ask for days */
+static u32 kept_ms(const struct dfs_server *srv, u32 timeout)
+{
+	u32 cap = srv->cfg->durable_timeout * 1000u;
+
+	if (cap < V2_MAX_TIMEOUT_MS)
+		cap = V2_MAX_TIMEOUT_MS;
+	return timeout < cap ? timeout : cap;
+}
+
+static bool grant(struct dfs_server *srv, const struct dfs_conn *c,
+		  const struct dfs_durable_req *d, struct dfs_open *o,
+		  char ctx_name[4], u8 ctx_data[8])
+{
+	struct dfs_durable *dur;
+
+	if (!d->v1_req && !d->v2_req)
+		return false;
+	/*
+	 * Only with a batch oplock (we offer no leases, so no handle
+	 * lease), on a 2.1+ connection for v1 and 3.x for v2, not in kernel
+	 * mode, and not when switched off.
+	 */
+	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH || srv->kernel ||
+	    !srv->cfg->durable_timeout || o->stream || o->is_dir ||
+	    c->dialect < SMB2_DIALECT_210 ||
+	    (d->v2_req && c->dialect < SMB2_DIALECT_300))
+		return false;
+	dur = calloc(1, sizeof(*dur));
+	if (!dur)
+		return false;
+	dur->version = d->v2_req ? 2 : 1;
+	memcpy(dur->create_guid, d->create_guid, 16);
+	memcpy(dur->client_guid, c->client_guid, 16);
+	dur->timeout_ms = grant_timeout(srv, d);
+	o->durable = dur;
+	record(o);
+	memset(ctx_data, 0, 8);
+	if (dur->version == 1) {
+		memcpy(ctx_name, "DHnQ", 4);
+	} else {
+		memcpy(ctx_name, "DH2Q", 4);
+		/* Flags stay 0: never persistent without CA shares */
+		dfs_put_le32(ctx_data, dur->timeout_ms);
+	}
+	return true;
+}
+
+bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
+		       struct dfs_open *o, char ctx_name[4], u8 ctx_data[8])
+{
+	return grant(r->srv, r->conn, d, o, ctx_name, ctx_data);
+}
+
+u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
+			   struct dfs_open *o, u8 *body, u32 len, u32 cap)
+{
+	char name[4];
+	u8 data[8];
+
+	if (!grant(c->srv, c, d, o, name, data))
+		return len;
+	o->durable->create_action = dfs_get_le32(body + 4);
+	return dfs_create_rsp_append(body, len, cap, name, data, sizeof(data));
+}
+
+bool dfs_durable_disconnected(const struct dfs_open *o)
+{
+	return o->durable && o->durable->disconnected;
+}
+
+/* ---- disconnecting ---------------------------------------------------- */
+
+/* The identity and share of o, copied so they outlive its connection */
+static int make_holders(struct dfs_durable_state *ds, struct dfs_open *o)
+{
+	struct dfs_durable *d = o->durable;
+	struct dfs_session *s = calloc(1, sizeof(*s));
+	struct dfs_tree *t = calloc(1, sizeof(*t));
+	const struct dfs_session *os = o->sess;
+	const struct dfs_tree *ot = o->tree;
+
+	if (!s || !t) {
+		free(s);
+		free(t);
+		return -1;
+	}
+	s->dp.id = os->dp.id;
+	s->conn = &ds->gone;
+	s->state = DFS_SESS_EXPIRED;
+	s->guest = os->guest;
+	s->anonymous = os->anonymous;
+	memcpy(s->user, os->user, sizeof(s->user));
+	memcpy(s->domain, os->domain, sizeof(s->domain));
+	s->uid = os->uid;
+	s->gid = os->gid;
+	memcpy(s->groups, os->groups, sizeof(s->groups));
+	s->ngroups = os->ngroups;
+	s->encrypt_data = os->encrypt_data;
+	t->id = ot->id;
+	t->sess = s;
+	t->share = ot->share;
+	t->read_only = ot->read_only;
+	t->encrypt_data = ot->encrypt_data;
+	t->maximal_access = ot->maximal_access;
+	t->root_fd = ot->root_fd >= 0 ? dup(ot->root_fd) : -1;
+	d->hold_sess = s;
+	d->hold_tree = t;
+	return 0;
+}
+
+static void free_holders(struct dfs_durable *d)
+{
+	if (d->hold_tree && d->hold_tree->root_fd >= 0)
+		close(d->hold_tree->root_fd);
+	free(d->hold_tree);
+	free(d->hold_sess);
+	d->hold_tree = NULL;
+	d->hold_sess = NULL;
+}
+
+static void close_disconnected(struct dfs_server *srv, struct dfs_open *o,
+			       const char *why);
+
+static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
+{
+	struct dfs_durable *d = o->durable;
+
+	/*
+	 * A break sent before the connection went can never be acknowledged
+	 * now: the opener waiting on it should not wait 35 s, so the open
+	 * closes as a disconnected one would on a new break.
+	 */
+	if (o->oplock_breaking) {
+		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
+		return;
+	}
+	/* requests pending on it (a blocked LOCK) had their session: they end */
+	dfs_async_complete_open(o, STATUS_CANCELLED);
+	if (make_holders(ds, o) < 0) {
+		log_err("out of memory keeping durable open %016llx",
+			(unsigned long long)o->persistent_id);
+		return;	/* it closes with its session */
+	}
+	o->sess->nopens--;
+	o->sess = d->hold_sess;
+	o->sess->nopens = 1;
+	o->tree = d->hold_tree;
+	d->disconnected = true;
+	d->deadline_ms = dfs_monotonic_ms() + kept_ms(ds->gone.srv, d->timeout_ms);
+	record(o);
+	log_verbose("durable open %016llx '%s' kept for %u ms",
+		    (unsigned long long)o->persistent_id, o->path,
+		    kept_ms(ds->gone.srv, d->timeout_ms));
+}
+
+/* Disconnect the durable opens of connection c, or of session s */
+static void disconnect_all(struct dfs_server *srv, const struct dfs_conn *c,
+			   const struct dfs_session *s)
+{
+	struct dfs_durable_state *ds = state_of(srv);
+	struct dfs_open *o;
+	u32 i;
+
+	if (!ds)
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (!o || !o->durable || o->durable->disconnected || o->pending ||
+		    o->sess->dead || (c && o->sess->conn != c) ||
+		    (s && o->sess != s))
+			continue;
+		disconnect_one(ds, o);
+	}
+}
+
+void dfs_durable_conn_lost(struct dfs_conn *c)
+{
+	disconnect_all(c->srv, c, NULL);
+}
+
+void dfs_durable_session_lost(struct dfs_session *s)
+{
+	disconnect_all(s->conn->srv, NULL, s);
+}
+
+static void close_disconnected(struct dfs_server *srv, struct dfs_open *o,
+			       const char *why)
+{
+	log_verbose("durable open %016llx '%s' closed: %s",
+		    (unsigned long long)o->persistent_id, o->path, why);
+	dfs_open_close(srv, o);
+}
+
+void dfs_durable_tick(struct dfs_server *srv, u64 now_ms)
+{
+	struct dfs_open *o;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (o && dfs_durable_disconnected(o) &&
+		    now_ms >= o->durable->deadline_ms)
+			close_disconnected(srv, o, "durable handle timeout");
+	}
+}
+
+void dfs_durable_evict(struct dfs_server *srv, const void *share,
+		       const char *path)
+{
+	struct dfs_open *o;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (!o || !dfs_durable_disconnected(o) || !o->path ||
+		    (const void *)o->tree->share != share ||
+		    o->oplock != SMB2_OPLOCK_LEVEL_BATCH ||
+		    strcasecmp(o->path, path))
+			continue;
+		close_disconnected(srv, o, "another open needs its oplock broken");
+	}
+}
+
+void dfs_durable_open_gone(struct dfs_server *srv, struct dfs_open *o)
+{
+	struct dfs_durable *d = o->durable;
+	struct dfs_durable_state *ds = state_of(srv);
+
+	if (!d)
+		return;
+	if (ds && ds->db)
+		dfs_durable_db_del(ds->db, o->persistent_id);
+	free_holders(d);
+	o->durable = NULL;
+	free(d);
+}
+
+/* ---- reconnecting ----------------------------------------------------- */
+
+/* The open a FileId names, whatever session holds it */
+static struct dfs_open *find_by_id(struct dfs_server *srv, const u8 *fileid)
+{
+	u64 pid = dfs_get_le64(fileid);
+	u32 slot = (u32)pid;
+	struct dfs_open *o;
+
+	if (slot >= srv->opens_cap)
+		return NULL;
+	o = srv->opens[slot];
+	if (!o || o->persistent_id != pid || !o->durable)
+		return NULL;
+	return o;
+}
+
+static bool same_user(const struct dfs_session *a, const struct dfs_session *b)
+{
+	return a->uid == b->uid && a->guest == b->guest &&
+	       a->anonymous == b->anonymous && !strcasecmp(a->user, b->user) &&
+	       !strcasecmp(a->domain, b->domain);
+}
+
+u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
+			  struct dfs_open **out)
+{
+	struct dfs_open *o = find_by_id(r->srv, d->fileid);
+	struct dfs_durable *dur;
+
+	/*
+	 * Not there or still connected; DH2C reclaims only v2 opens (DHnC
+	 * any: Windows and Samba let a v1 reconnect take a v2 open).
+	 */
+	if (!o || !o->durable->disconnected ||
+	    (d->v2_reconn && o->durable->version != 2))
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	dur = o->durable;
+	if (d->v2_reconn && memcmp(dur->create_guid, d->create_guid, 16))
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (o->tree->share != r->tree->share)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (!same_user(o->sess, r->sess))
+		return STATUS_ACCESS_DENIED;
+	o->sess = r->sess;
+	o->tree = r->tree;
+	r->sess->nopens++;
+	free_holders(dur);
+	dur->disconnected = false;
+	memcpy(dur->client_guid, r->conn->client_guid, 16);
+	record(o);
+	log_verbose("durable open %016llx '%s' reconnected",
+		    (unsigned long long)o->persistent_id, o->path);
+	*out = o;
+	return STATUS_SUCCESS;
+}
+
+struct dfs_open *dfs_durable_replay(struct dfs_req *r,
+				    const struct dfs_durable_req *d)
+{
+	static const u8 zero[16];
+	struct dfs_server *srv = r->srv;
+	struct dfs_open *o;
+	u32 i;
+
+	if (!d->v2_req || !(r->flags & SMB2_FLAGS_REPLAY_OPERATION) ||
+	    !memcmp(d->create_guid, zero, 16))
+		return NULL;
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (o && o->durable && !o->durable->disconnected &&
+		    o->sess == r->sess && o->tree == r->tree &&
+		    !memcmp(o->durable->create_guid, d->create_guid, 16))
+			return o;
+	}
+	return NULL;
+}
+
+u32 dfs_durable_timeout(const struct dfs_open *o)
+{
+	return o->durable ? o->durable->timeout_ms : 0;
+}
+
+void dfs_durable_set_action(struct dfs_open *o, u32 action)
+{
+	if (o->durable)
+		o->durable->create_action = action;
+}
+
+u32 dfs_durable_action(const struct dfs_open *o)
+{
+	return o->durable ? o->durable->create_action : FILE_OPENED;
+}

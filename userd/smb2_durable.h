@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * smb2_durable.h - durable handles (MS-SMB2 3.3.5.9.6/7/10/12, 3.3.7.1):
+ * an open that outlives its connection for a while, so that a client
+ * that lost TCP can reclaim it with the same FileId.
+ */
+#ifndef DITTOFSD_SMB2_DURABLE_H
+#define DITTOFSD_SMB2_DURABLE_H
+
+#include "userd/server.h"
+
+/* The durable create contexts of one CREATE request */
+struct dfs_durable_req {
+	bool v1_req;		/* DHnQ */
+	bool v2_req;		/* DH2Q */
+	bool v1_reconn;		/* DHnC */
+	bool v2_reconn;		/* DH2C */
+	bool persistent;	/* DH2Q/DH2C flags ask for a persistent handle */
+	u32 timeout;		/* DH2Q Timeout, ms (0 = server's choice) */
+	u8 fileid[16];		/* DHnC/DH2C: the open to reclaim */
+	u8 create_guid[16];	/* DH2Q/DH2C */
+};
+
+/*
+ * Take one create context named DHnQ, DH2Q, DHnC or DH2C (name: 4 bytes).
+ * Returns true if it was one of them; *st gets an error for bad data.
+ */
+bool dfs_durable_context(struct dfs_durable_req *d, const u8 *name,
+			 const u8 *data, u32 dlen, u32 *st);
+/* Invalid combinations of durable contexts (3.3.5.9.7, 3.3.5.9.12). */
+u32 dfs_durable_validate(const struct dfs_durable_req *d);
+
+/*
+ * A DHnC/DH2C reconnect: finds the disconnected open, checks it is the
+ * caller's and attaches it to the request's session and tree.
+ */
+u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
+			  struct dfs_open **out);
+/*
+ * A DH2Q create with SMB2_FLAGS_REPLAY_OPERATION: the open the first
+ * attempt made, if it is there (then its response is sent again).
+ */
+struct dfs_open *dfs_durable_replay(struct dfs_req *r,
+				    const struct dfs_durable_req *d);
+/*
+ * A new open got its oplock: make it durable if asked and allowed. Writes
+ * the response context data (8 bytes) to ctx_data and its name to
+ * ctx_name and returns true when one must be sent.
+ */
+bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
+		       struct dfs_open *o, char ctx_name[4], u8 ctx_data[8]);
+
+/*
+ * The same for a CREATE that waited for an oplock break and got its
+ * oplock late: appends the context to the parked response body (len
+ * bytes, room for cap) and returns the new length.
+ */
+u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
+			   struct dfs_open *o, u8 *body, u32 len, u32 cap);
+/* The CreateAction a durable open's CREATE answered (a replay repeats it) */
+void dfs_durable_set_action(struct dfs_open *o, u32 action);
+u32 dfs_durable_action(const struct dfs_open *o);
+/* The timeout (ms) a durable open was granted, 0 if not durable */
+u32 dfs_durable_timeout(const struct dfs_open *o);
+/* A disconnected durable open (kept for its client to reclaim)? */
+bool dfs_durable_disconnected(const struct dfs_open *o);
+/*
+ * Someone opens path on share: disconnected durable opens of it that hold
+ * a batch oplock would need a break no one can acknowledge, so they close.
+ */
+void dfs_durable_evict(struct dfs_server *srv, const void *share,
+		       const char *path);
+/* A connection is lost: its durable opens go disconnected, not closed. */
+void dfs_durable_conn_lost(struct dfs_conn *c);
+/* A session a reconnecting client replaces (PreviousSessionId): likewise */
+void dfs_durable_session_lost(struct dfs_session *s);
+/* Close disconnected opens whose timeout ran out. */
+void dfs_durable_tick(struct dfs_server *srv, u64 now_ms);
+/* An open is being freed: forget its durable state and record. */
+void dfs_durable_open_gone(struct dfs_server *srv, struct dfs_open *o);
+
+/* The LMDB record store (state directory), opened and closed by main.c */
+int dfs_durable_start(struct dfs_server *srv);
+void dfs_durable_stop(struct dfs_server *srv);
+
+#endif /* DITTOFSD_SMB2_DURABLE_H */
