@@ -9,6 +9,10 @@
  * oplock. An exclusive or batch holder must acknowledge or close first,
  * so the new CREATE goes asynchronous and its response waits until then.
  * Opens for attributes only ("stat opens") neither break nor get oplocks.
+ * A CREATE that fails the share-mode check against a batch holder first
+ * breaks it and waits (the holder may close), then is evaluated again
+ * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that.
+ * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
  * open, the writer's own included.
