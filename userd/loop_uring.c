@@ -606,6 +606,9 @@ int dfs_loop_run(struct dfs_server *srv, int listen_fd)
 		}
 		dispatch_cqe(&l, cqe);
 		io_uring_cqe_seen(&l.ring, cqe);
+		/* outside any handler: the closing holder is fully gone */
+		if (srv->oplock_retry_due)
+			dfs_oplock_run_retries(srv);
 	}
 	log_info("stopping");
 	running = NULL;

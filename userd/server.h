@@ -67,6 +67,8 @@ struct dfs_server {
 	struct dfs_notify *notify;
 	/* durable handles' record store and holders (smb2_durable.c) */
 	struct dfs_durable_state *durable;
+	/* an oplock break ended: parked CREATEs are re-run (smb2_oplock.c) */
+	bool oplock_retry_due;
 };
 
 enum dfs_session_state {
@@ -346,6 +348,16 @@ void dfs_oplock_close(struct dfs_open *o);
 void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
+/*
+ * A CREATE failed the share-mode check on (dev, ino, stream; NULL = the
+ * file's data): if an open there holds a batch oplock, break it and park
+ * the CREATE to be re-run when the break ends (STATUS_PENDING); else
+ * STATUS_SHARING_VIOLATION.
+ */
+u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
+			      const char *stream, bool overwrite);
+/* Re-run the parked CREATEs whose breaks have ended (the loop, between events). */
+void dfs_oplock_run_retries(struct dfs_server *srv);
 
 /*
  * Delayed LastWriteTime updates (wtime.c), as Windows and smbd do them.

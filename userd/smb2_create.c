@@ -348,7 +348,7 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 			  struct create_result *res, int fd0, bool trunc)
 {
 	bool ro = r->tree->read_only;
-	u32 want;
+	u32 want, st;
 
 	if (a->disp == FILE_CREATE)
 		return STATUS_OBJECT_NAME_COLLISION;
@@ -394,9 +394,14 @@ static u32 check_existing(struct dfs_req *r, struct create_args *a,
 	if (want & ~res->maximal & CHECKED_RIGHTS)
 		return STATUS_ACCESS_DENIED;
 	res->granted = a->desired & MAXIMUM_ALLOWED ? want | res->maximal : want;
-	return dfs_open_share_check(r->srv, res->st.dev, res->st.ino,
-				    res->granted | (trunc ? FILE_WRITE_DATA : 0),
-				    a->share);
+	st = dfs_open_share_check(r->srv, res->st.dev, res->st.ino,
+				  res->granted | (trunc ? FILE_WRITE_DATA : 0),
+				  a->share);
+	/* a batch oplock holder may close first (MS-FSA 2.1.5.1.2) */
+	if (st == STATUS_SHARING_VIOLATION)
+		st = dfs_oplock_share_conflict(r, res->st.dev, res->st.ino, NULL,
+					       trunc);
+	return st;
 }
 
 static u32 open_existing(struct dfs_req *r, struct create_args *a,
@@ -650,8 +655,7 @@ static u32 register_open(struct dfs_req *r, const struct create_args *a,
 		r->compound_fid[1] = o->volatile_id;
 	}
 	write_create_rsp(r, a, res, o);
-	if (o->stream)
-		return STATUS_SUCCESS;	/* no oplocks on streams */
+	/* a named stream has its own oplock, apart from its file's */
 	return grant_oplock(r, a, o);
 }
 

@@ -9,6 +9,10 @@
  * oplock. An exclusive or batch holder must acknowledge or close first,
  * so the new CREATE goes asynchronous and its response waits until then.
  * Opens for attributes only ("stat opens") neither break nor get oplocks.
+ * A CREATE that fails the share-mode check against a batch holder first
+ * breaks it and waits (the holder may close), then is evaluated again
+ * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that.
+ * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
  * open, the writer's own included.
@@ -22,6 +26,7 @@
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 #include "userd/smb2_durable.h"
+#include "userd/vfs/streams.h"
 
 #define BREAK_SIZE 24
 /* Windows' oplock break acknowledgment timer (MS-SMB2 3.3.2.1) */
@@ -40,9 +45,33 @@ struct waiter {
 /* Room a durable response context takes in a parked response */
 #define WAITER_SLACK 32
 
+/*
+ * A CREATE that met a sharing violation against a batch oplock: its
+ * request, run again once the holder acknowledged or closed.
+ */
+struct retry {
+	u64 dev, ino;
+	char *stream;		/* the named stream it conflicted on, or NULL */
+	u32 len;
+	u8 body[];		/* the CREATE request body */
+};
+
+/* Room for a re-run CREATE's response: fixed part and MxAc, QFid */
+#define RETRY_RSP_ROOM 512
+
+/* The same data: a file's own, or one named stream of it (NULL = none) */
+static bool same_data(const struct dfs_open *o, u64 dev, u64 ino,
+		      const char *stream)
+{
+	if (o->dev != dev || o->ino != ino || !o->stream != !stream)
+		return false;
+	return !stream || vfs_stream_name_eq(o->stream, stream);
+}
+
+/* Oplocks are per stream: a file's and each named stream's are apart. */
 static bool same_file(const struct dfs_open *a, const struct dfs_open *b)
 {
-	return a != b && a->dev == b->dev && a->ino == b->ino;
+	return a != b && same_data(a, b->dev, b->ino, b->stream);
 }
 
 /* Tell a holder its oplock is now `level` (an unsolicited OPLOCK_BREAK). */
@@ -178,6 +207,12 @@ static void waiter_cancel(struct dfs_async *a)
 	free(w);
 }
 
+/* The async of r: a re-run CREATE keeps the one its client already knows. */
+static struct dfs_async *req_async(struct dfs_req *r)
+{
+	return r->async ? r->async : dfs_async_new(r);
+}
+
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len, const struct dfs_durable_req *dur)
 {
@@ -186,7 +221,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 
 	if (!w)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	a = dfs_async_new(r);
+	a = req_async(r);
 	if (!a) {
 		free(w);
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -257,6 +292,8 @@ static void release_waiters(struct dfs_server *srv)
 	struct dfs_conn *c;
 	struct dfs_async *a;
 
+	/* parked requests run again between events (dfs_oplock_run_retries) */
+	srv->oplock_retry_due = true;
 again:
 	for (c = srv->conns; c; c = c->next) {
 		for (a = c->asyncs; a; a = a->next) {
@@ -283,7 +320,7 @@ void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o)
 		struct dfs_open *h = srv->opens[i];
 
 		if (h && h->oplock == SMB2_OPLOCK_LEVEL_II && !h->oplock_breaking &&
-		    h->dev == o->dev && h->ino == o->ino && h->fd >= 0) {
+		    same_data(h, o->dev, o->ino, o->stream) && h->fd >= 0) {
 			send_break(h, SMB2_OPLOCK_LEVEL_NONE);
 			h->oplock = SMB2_OPLOCK_LEVEL_NONE;
 		}
@@ -378,4 +415,140 @@ u32 smb2_oplock_break(struct dfs_req *r)
 	r->rsp_len = BREAK_SIZE;
 	release_waiters(r->srv);
 	return STATUS_SUCCESS;
+}
+
+/* --- batch oplocks before the share-mode check (MS-FSA 2.1.5.1.2) ------ */
+
+static void retry_free(struct retry *w)
+{
+	if (!w)
+		return;
+	free(w->stream);
+	free(w);
+}
+
+static void retry_cancel(struct dfs_async *a)
+{
+	retry_free(a->priv);
+	a->priv = NULL;
+}
+
+static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
+{
+	struct retry *w;
+	struct dfs_async *a;
+
+	/* only the last request of a compound may go async */
+	if (r->in && !r->in->last)
+		return STATUS_SHARING_VIOLATION;
+	w = calloc(1, sizeof(*w) + r->body_len);
+	if (!w)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	w->dev = dev;
+	w->ino = ino;
+	w->stream = stream ? strdup(stream) : NULL;
+	w->len = r->body_len;
+	memcpy(w->body, r->body, r->body_len);
+	a = (stream && !w->stream) ? NULL : req_async(r);
+	if (!a) {
+		retry_free(w);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	a->priv = w;
+	a->cancel = retry_cancel;
+	log_debug("CREATE waits for a batch oplock break on inode %llu",
+		  (unsigned long long)ino);
+	return STATUS_PENDING;
+}
+
+u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
+			      const char *stream, bool overwrite)
+{
+	struct dfs_server *srv = r->srv;
+	u8 to = overwrite ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
+	bool wait = false;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		/* only batch: an exclusive holder's conflict fails at once */
+		if (!h || h->pending || h->oplock != SMB2_OPLOCK_LEVEL_BATCH ||
+		    !same_data(h, dev, ino, stream))
+			continue;
+		if (break_holder(h, to))
+			wait = true;
+	}
+	return wait ? park_retry(r, dev, ino, stream) : STATUS_SHARING_VIOLATION;
+}
+
+static bool retry_blocked(struct dfs_server *srv, const struct retry *w)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (h && h->oplock_breaking && same_data(h, w->dev, w->ino, w->stream))
+			return true;
+	}
+	return false;
+}
+
+/* Run a parked CREATE again, as the session that sent it, on its async. */
+static void rerun(struct dfs_server *srv, struct dfs_async *a, struct retry *w)
+{
+	struct dfs_session *s = dfs_session_find(a->conn, a->session_id);
+	struct dfs_tree *t = s ? dfs_tree_find(s, a->tree_id) : NULL;
+	struct dfs_req r = { 0 };
+	u8 *rsp;
+	u32 st;
+
+	rsp = t ? calloc(1, SMB2_HDR_SIZE + RETRY_RSP_ROOM) : NULL;
+	if (!rsp) {
+		dfs_async_complete(a, t ? STATUS_INSUFFICIENT_RESOURCES :
+				   STATUS_NETWORK_NAME_DELETED, NULL, 0);
+		return;
+	}
+	r.srv = srv;
+	r.conn = a->conn;
+	r.sess = s;
+	r.tree = t;
+	r.body = w->body;
+	r.body_len = w->len;
+	r.command = SMB2_CREATE;
+	r.credit_charge = a->credit_charge;
+	r.message_id = a->message_id;
+	r.rsp = rsp;
+	r.rsp_body = rsp + SMB2_HDR_SIZE;
+	r.rsp_cap = RETRY_RSP_ROOM;
+	r.async = a;
+	st = smb2_create(&r);
+	/* STATUS_PENDING: parked again on the same async */
+	if (st != STATUS_PENDING)
+		dfs_async_complete(a, st, st == STATUS_SUCCESS ? r.rsp_body : NULL,
+				   r.rsp_len);
+	free(rsp);
+}
+
+void dfs_oplock_run_retries(struct dfs_server *srv)
+{
+	struct dfs_conn *c;
+	struct dfs_async *a;
+
+	srv->oplock_retry_due = false;
+again:
+	for (c = srv->conns; c; c = c->next) {
+		for (a = c->asyncs; a; a = a->next) {
+			struct retry *w = a->priv;
+
+			if (a->cancel != retry_cancel || !w || retry_blocked(srv, w))
+				continue;
+			a->priv = NULL;
+			a->cancel = NULL;
+			rerun(srv, a, w);
+			retry_free(w);
+			goto again;	/* the lists changed under us */
+		}
+	}
 }

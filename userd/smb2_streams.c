@@ -196,6 +196,9 @@ static u32 stream_disposition(struct dfs_req *r, struct dfs_stream_create *c)
 	st = dfs_stream_share_check(r->srv, c->st.dev, c->st.ino, c->stream,
 				    c->granted | (trunc ? FILE_WRITE_DATA : 0),
 				    c->share);
+	if (st == STATUS_SHARING_VIOLATION)
+		st = dfs_oplock_share_conflict(r, c->st.dev, c->st.ino,
+					       c->stream, trunc);
 	if (st)
 		return st;
 	if ((ret == -ENOENT || trunc) && r->tree->read_only)
