@@ -11,7 +11,8 @@
 # GUEST_SCRIPT is a path or a short name (cifs = tests/vm/guest_cifs.sh);
 # without one: guest_kmod.sh (when dittofs.ko builds for the guest kernel),
 # then guest_cifs.sh, then guest_kernel.sh (dittofsd in kernel mode behind
-# dittofs.ko, with the module). dittofs.ko is rebuilt for KVER first when its headers
+# dittofs.ko, with the module), then guest_hostile.sh (test_hostile.py's
+# cases against kernel mode). dittofs.ko is rebuilt for KVER first when its headers
 # are installed.
 #
 # Environment:
@@ -212,7 +213,8 @@ done >"$RESULTS/env"
 
 if [[ ${default_scripts:-0} == 1 && -f $REPO_DIR/kmod/dittofs.ko &&
 	$(modinfo -F vermagic "$REPO_DIR/kmod/dittofs.ko" 2>/dev/null) == "$KVER "* ]]; then
-	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}" "$HERE/guest_kernel.sh")
+	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}" "$HERE/guest_kernel.sh"
+		"$HERE/guest_hostile.sh")
 fi
 script_list=$(
 	IFS=,
