@@ -279,7 +279,7 @@ echo "VMTEST RESULT: $verdict"
 # the totals of the guest suites (their own "N passed, N failed" lines); a
 # guest that died before reporting counts one failure
 read -r n_pass n_fail < <(awk '
-	/^(kmod|cifs|kernel): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+	/^(kmod|cifs|kernel|hostile): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
 	END { print p + 0, f + 0 }' "$VM_DIR/console.log")
 [[ $verdict == PASS ]] || ((n_fail > 0)) || n_fail=1
 echo "vmtest: $n_pass passed, $n_fail failed"
