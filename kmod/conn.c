@@ -182,6 +182,47 @@ static int dfs_recv_full(struct socket *sock, void *buf, size_t len)
 	return 0;
 }
 
+/* the first piece of a frame; each further one doubles what arrived */
+#define DFS_FRAME_FIRST_PIECE	(64 * 1024)
+
+/*
+ * Receive a frame of len bytes into a buffer grown as the bytes arrive: a
+ * peer that announces max_frame and sends a few bytes holds 64 KiB, not
+ * max_frame of kernel memory per connection. The copies on growth add up
+ * to less than one frame. On success *framep is the caller's to kvfree().
+ */
+static int dfs_recv_frame(struct socket *sock, u32 len, u8 **framep)
+{
+	u32 got = 0, cap = min_t(u32, len, DFS_FRAME_FIRST_PIECE);
+	u8 *buf, *bigger;
+	int ret;
+
+	buf = kvmalloc(cap, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ret = dfs_recv_full(sock, buf + got, cap - got);
+		if (ret)
+			break;
+		got = cap;
+		if (got == len) {
+			*framep = buf;
+			return 0;
+		}
+		cap = min_t(u32, len, 2 * got);
+		bigger = kvmalloc(cap, GFP_KERNEL);
+		if (!bigger) {
+			ret = -ENOMEM;
+			break;
+		}
+		memcpy(bigger, buf, got);
+		kvfree(buf);
+		buf = bigger;
+	}
+	kvfree(buf);
+	return ret;
+}
+
 /* Write all of buf to the connection's socket. */
 int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len)
 {
@@ -221,7 +262,10 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 	ret = dfs_recv_full(conn->sock, nb, sizeof(nb));
 	if (ret)
 		return ret;
-	/* the length is checked against max_frame before anything is allocated */
+	/*
+	 * The length is checked against max_frame before anything is
+	 * allocated, and the buffer grows only with the bytes that arrive.
+	 */
 	ret = dfs_nb_frame_len(&conn->dp, nb, sizeof(nb), &len, &type);
 	if (ret) {
 		pr_info_ratelimited("connection %llu: bad NetBIOS header (%d)\n",
@@ -235,12 +279,9 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 				    conn->id);
 		return -EPROTO;
 	}
-	frame = kvmalloc(len, GFP_KERNEL);
-	if (!frame)
-		return -ENOMEM;
-	ret = dfs_recv_full(conn->sock, frame, len);
+	ret = dfs_recv_frame(conn->sock, len, &frame);
 	if (ret)
-		goto out;
+		return ret;
 
 	mutex_lock(&conn->lock);
 	conn->in_frame = true;
@@ -255,7 +296,6 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 
 		ret = ret ? ret : sret;
 	}
-out:
 	kvfree(frame);
 	return ret;
 }
