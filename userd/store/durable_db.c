@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "durable_db.h"
+#include "lmdb_env.h"
 
 #define DURABLE_FILE "durable.mdb"
 #define DURABLE_MAP_SIZE (16u << 20)
@@ -40,15 +41,6 @@ struct dfs_durable_db {
 	MDB_env *env;
 	MDB_dbi dbi;
 };
-
-static int rc_errno(int rc)
-{
-	if (rc == MDB_SUCCESS)
-		return 0;
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	return rc > 0 ? -rc : -EIO;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -96,7 +88,7 @@ static int drop_all(struct dfs_durable_db *db, unsigned *dropped)
 
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_dbi_open(txn, "durable", MDB_CREATE, &db->dbi);
 	if (!rc)
 		rc = mdb_stat(txn, db->dbi, &st);
@@ -104,37 +96,22 @@ static int drop_all(struct dfs_durable_db *db, unsigned *dropped)
 		rc = mdb_drop(txn, db->dbi, 0);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
 	*dropped = (unsigned)st.ms_entries;
-	return rc_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_durable_db_open(const char *dir, struct dfs_durable_db **out,
 			unsigned *dropped)
 {
 	struct dfs_durable_db *db = calloc(1, sizeof(*db));
-	size_t len = strlen(dir);
-	char *file = malloc(len + sizeof("/" DURABLE_FILE));
 	int rc;
 
 	*dropped = 0;
-	if (!db || !file) {
-		free(db);
-		free(file);
+	if (!db)
 		return -ENOMEM;
-	}
-	memcpy(file, dir, len);
-	memcpy(file + len, "/" DURABLE_FILE, sizeof("/" DURABLE_FILE));
-	rc = mdb_env_create(&db->env);
-	if (!rc)
-		rc = mdb_env_set_mapsize(db->env, DURABLE_MAP_SIZE);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(db->env, 1);
-	if (!rc)
-		rc = mdb_env_open(db->env, file, MDB_NOSUBDIR | MDB_NOTLS, 0600);
-	free(file);
-	rc = rc_errno(rc);
+	rc = dfs_lmdb_env_open(dir, DURABLE_FILE, DURABLE_MAP_SIZE, &db->env);
 	if (!rc)
 		rc = drop_all(db, dropped);
 	if (rc) {
@@ -167,13 +144,13 @@ int dfs_durable_db_put(struct dfs_durable_db *db,
 	val.mv_size = encode(rec, buf);
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_put(txn, db->dbi, &key, &val, 0);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
-	return rc_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_durable_db_del(struct dfs_durable_db *db, uint64_t persistent_id)
@@ -186,13 +163,13 @@ int dfs_durable_db_del(struct dfs_durable_db *db, uint64_t persistent_id)
 	key_of(persistent_id, k);
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_del(txn, db->dbi, &key, NULL);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
-	return rc_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_durable_db_count(struct dfs_durable_db *db)
@@ -203,8 +180,8 @@ int dfs_durable_db_count(struct dfs_durable_db *db)
 
 	rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return rc_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_stat(txn, db->dbi, &st);
 	mdb_txn_abort(txn);
-	return rc ? rc_errno(rc) : (int)st.ms_entries;
+	return rc ? dfs_lmdb_errno(rc) : (int)st.ms_entries;
 }

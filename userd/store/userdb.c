@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lmdb_env.h"
 #include "userdb.h"
 
 #define USERDB_FILE "users.mdb"
@@ -45,34 +46,6 @@ struct dfs_userdb {
 	MDB_dbi dbi;
 };
 
-/* System errors come back as positive errno; LMDB's own are negative. */
-static int mdb_to_errno(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return 0;
-	case MDB_NOTFOUND:
-		return -ENOENT;
-	case MDB_KEYEXIST:
-		return -EEXIST;
-	case MDB_MAP_FULL:
-	case MDB_DBS_FULL:
-	case MDB_TXN_FULL:
-	case MDB_PAGE_FULL:
-		return -ENOSPC;
-	case MDB_READERS_FULL:
-		return -EAGAIN;
-	case MDB_MAP_RESIZED:
-		return -EAGAIN;
-	case MDB_VERSION_MISMATCH:
-	case MDB_INCOMPATIBLE:
-		return -EPROTO;
-	}
-	if (rc > 0)
-		return -rc;
-	/* MDB_CORRUPTED, MDB_PANIC, MDB_INVALID, MDB_PAGE_NOTFOUND, ... */
-	return -EIO;
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -166,36 +139,6 @@ static int mkdir_private(const char *dir)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-static int open_env(struct dfs_userdb *db, const char *dir)
-{
-	size_t len = strlen(dir);
-	char *file;
-	int rc;
-
-	file = malloc(len + sizeof("/" USERDB_FILE));
-	if (!file)
-		return -ENOMEM;
-	memcpy(file, dir, len);
-	memcpy(file + len, "/" USERDB_FILE, sizeof("/" USERDB_FILE));
-
-	rc = mdb_env_create(&db->env);
-	if (!rc)
-		rc = mdb_env_set_mapsize(db->env, USERDB_MAP_SIZE);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(db->env, 1);
-	/* MDB_NOTLS: dittofsd may call us from more than one thread. */
-	if (!rc)
-		rc = mdb_env_open(db->env, file, MDB_NOSUBDIR | MDB_NOTLS, 0600);
-	free(file);
-	if (!rc) {
-		int dead;
-
-		/* Free reader slots of a dittofsd or dittofsctl that crashed. */
-		mdb_reader_check(db->env, &dead);
-	}
-	return mdb_to_errno(rc);
-}
-
 static int open_dbi(struct dfs_userdb *db)
 {
 	MDB_txn *txn;
@@ -203,13 +146,13 @@ static int open_dbi(struct dfs_userdb *db)
 
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_dbi_open(txn, "users", MDB_CREATE, &db->dbi);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_userdb_open(const char *dir, struct dfs_userdb **out)
@@ -224,7 +167,7 @@ int dfs_userdb_open(const char *dir, struct dfs_userdb **out)
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return -ENOMEM;
-	rc = open_env(db, dir);
+	rc = dfs_lmdb_env_open(dir, USERDB_FILE, USERDB_MAP_SIZE, &db->env);
 	if (!rc)
 		rc = open_dbi(db);
 	if (rc) {
@@ -259,10 +202,10 @@ int dfs_userdb_get(struct dfs_userdb *db, const char *name,
 	k.mv_data = key;
 	rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_get(txn, db->dbi, &k, &v);
 	/* v points into the map: decode before the snapshot goes away. */
-	rc = rc ? mdb_to_errno(rc) : decode(&v, out);
+	rc = rc ? dfs_lmdb_errno(rc) : decode(&v, out);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -283,13 +226,13 @@ int dfs_userdb_put(struct dfs_userdb *db, const struct dfs_user *u)
 	v.mv_data = rec;
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_put(txn, db->dbi, &k, &v, 0);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_userdb_del(struct dfs_userdb *db, const char *name)
@@ -305,13 +248,13 @@ int dfs_userdb_del(struct dfs_userdb *db, const char *name)
 	k.mv_data = key;
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_del(txn, db->dbi, &k, NULL);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return dfs_lmdb_errno(mdb_txn_commit(txn));
 }
 
 int dfs_userdb_list(struct dfs_userdb *db,
@@ -325,16 +268,16 @@ int dfs_userdb_list(struct dfs_userdb *db,
 
 	rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	rc = mdb_cursor_open(txn, db->dbi, &cur);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return dfs_lmdb_errno(rc);
 	}
 	for (;;) {
 		rc = mdb_cursor_get(cur, &k, &v, op);
 		if (rc) {
-			rc = rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+			rc = rc == MDB_NOTFOUND ? 0 : dfs_lmdb_errno(rc);
 			break;
 		}
 		op = MDB_NEXT;
