@@ -221,8 +221,11 @@ TABLE = [
      ["OBJECT_PATH_SYNTAX_BAD"], "open"),
     ("dotdot-after-dir", nothing, u16("sub\\..\\..\\paths-outside\\secret.txt"),
      ["OBJECT_PATH_SYNTAX_BAD"], "open"),
+    # "/" separates components too (as in smbd), so ".." is caught alike
     ("dotdot-forward-slashes", nothing, u16("../paths-outside/secret.txt"),
-     ["OBJECT_NAME_INVALID"], "open"),
+     ["OBJECT_PATH_SYNTAX_BAD"], "open"),
+    ("dotdot-mixed-separators", nothing, u16("sub/..\../paths-outside/secret.txt"),
+     ["OBJECT_PATH_SYNTAX_BAD"], "open"),
     ("dot-component", nothing, u16("sub\\.\\x"), ["OBJECT_NAME_INVALID"], "open"),
     ("leading-separator", nothing, u16("\\README.txt"), ["INVALID_PARAMETER"], "open"),
     ("drive-letter", nothing, u16("C:\\README.txt"), ["OBJECT_NAME_INVALID"], "open"),
@@ -391,8 +394,9 @@ def main():
     setup_outside()
     with open(share("README.txt"), "rb") as f:
         INSIDE_README = f.read()
-    # the absolute symlink needs the outside's absolute path
-    TABLE[6] = (TABLE[6][0], symlink(outside("secret.txt"), "abs-link"), *TABLE[6][2:])
+    # the absolute link's target is only known now: patch its row by name
+    i = next(n for n, row in enumerate(TABLE) if row[0] == "symlink-absolute-outside")
+    TABLE[i] = (TABLE[i][0], symlink(outside("secret.txt"), "abs-link"), *TABLE[i][2:])
     if os.geteuid() != 0:
         print("SKIP root-only cases: not root (chown, mknod)", flush=True)
     conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=OPT.port, timeout=15)
