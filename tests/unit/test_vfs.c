@@ -821,6 +821,10 @@ START_TEST(test_case_insensitive)
 	strcpy(p, "nodir/x");
 	vfs_fix_case(root_fd, p, sizeof(p));
 	ck_assert_str_eq(p, "nodir/x");
+	/* the share root (a stream on it) once read an unset buffer */
+	p[0] = '\0';
+	vfs_fix_case(root_fd, p, sizeof(p));
+	ck_assert_str_eq(p, "");
 	ck_assert_uint_eq(do_create("HELLO.txt", FILE_READ_DATA, FILE_OPEN, 0, fid),
 			  STATUS_SUCCESS);
 	ck_assert_uint_eq(do_close(fid), STATUS_SUCCESS);

@@ -575,6 +575,8 @@ void vfs_fix_case(int root_fd, char *path, size_t cap)
 	dfd = vfs_open(root_fd, "", O_PATH | O_DIRECTORY, 0);
 	if (!out || dfd < 0)
 		goto done;
+	/* "" (the share root, as in "::$DATA" on it) has nothing to fix */
+	out[0] = '\0';
 	while (*comp) {
 		end = strchr(comp, '/');
 		len = end ? (size_t)(end - comp) : strlen(comp);
