@@ -401,19 +401,22 @@ static void put_section(FILE *m, const char *nl, const struct dfs_share_spec *sp
 	}
 }
 
-/* open_memstream's result as a dfs_conf_text; -ENOMEM on failure. */
-static int close_text(FILE *m, char *buf, size_t size, struct dfs_conf_text *out,
-		      char *err, size_t errlen)
+/*
+ * open_memstream's result as a dfs_conf_text; -ENOMEM on failure. buf and
+ * size are only final after fclose, hence the pointers.
+ */
+static int close_text(FILE *m, char **buf, size_t *size,
+		      struct dfs_conf_text *out, char *err, size_t errlen)
 {
 	bool bad = ferror(m);
 
 	if (fclose(m) || bad) {
-		free(buf);
+		free(*buf);
 		say(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	out->buf = buf;
-	out->len = size;
+	out->buf = *buf;
+	out->len = *size;
 	return 0;
 }
 
@@ -444,7 +447,7 @@ int dfs_conf_add_share(const char *text, size_t len,
 	if (len && !ends_blank(text, len))
 		fputs(nl, m);
 	put_section(m, nl, spec);
-	return close_text(m, buf, size, out, err, errlen);
+	return close_text(m, &buf, &size, out, err, errlen);
 }
 
 /* ---- delete --------------------------------------------------------------- */
