@@ -132,7 +132,7 @@ static int parses(struct edit *e, const char *text, size_t len, const char *msg)
 	if (dfs_config_parse_text(e->file, text, len, &cfg, perr, sizeof(perr))) {
 		if (e->err && e->errlen)
 			snprintf(e->err, e->errlen, "%s (%s)", perr, msg);
-		return -EINVAL;
+		return -EBADMSG;
 	}
 	dfs_config_free(cfg);
 	return 0;

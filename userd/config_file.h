@@ -27,8 +27,9 @@ typedef int (*dfs_conf_edit_fn)(const char *text, size_t len, void *arg,
  * is followed: its target is replaced), fsync the directory. If the file
  * changed while we worked, nothing is written.
  *
- * Returns 0; -ENOENT when file does not exist; the edit's own negative
- * errno; or another negative errno. err says why, naming the file.
+ * Returns 0; -EBADMSG when the old or the new text does not parse; the
+ * edit's own negative errno; or another negative errno (-ENOENT: no such
+ * file). err says why.
  */
 int dfs_conf_edit_file(const char *file, dfs_conf_edit_fn edit, void *arg,
 		       char *err, size_t errlen);
