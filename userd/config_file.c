@@ -52,21 +52,34 @@ static int efail(struct edit *e, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* A failed system call: "FILE: what: strerror" (errno read once, first). */
+#define SYS_FAIL(e, ...) sys_fail((e), errno, __VA_ARGS__)
+
+__attribute__((format(printf, 3, 4)))
+static int sys_fail(struct edit *e, int err, const char *fmt, ...)
+{
+	char what[PATH_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return efail(e, -err, "%s%s%s", what, what[0] ? ": " : "", strerror(err));
+}
+
 static int lock_dir(struct edit *e)
 {
 	char tmp[PATH_MAX];
 
 	if (!realpath(e->file, e->real))
-		return efail(e, -errno, "%s", strerror(errno));
+		return SYS_FAIL(e, "%s", "");
 	snprintf(tmp, sizeof(tmp), "%s", e->real);
 	snprintf(e->dir, sizeof(e->dir), "%s", dirname(tmp));
 	e->dirfd = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->dirfd < 0)
-		return efail(e, -errno, "cannot open its directory %s: %s",
-			     e->dir, strerror(errno));
+		return SYS_FAIL(e, "cannot open its directory %s", e->dir);
 	if (flock(e->dirfd, LOCK_EX))
-		return efail(e, -errno, "cannot lock its directory: %s",
-			     strerror(errno));
+		return SYS_FAIL(e, "cannot lock its directory");
 	return 0;
 }
 
@@ -95,7 +108,7 @@ static int read_all(struct edit *e, int fd)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return efail(e, -errno, "read: %s", strerror(errno));
+			return SYS_FAIL(e, "read");
 		if (k == 0)
 			break;
 		e->len += (size_t)k;
@@ -109,9 +122,9 @@ static int read_file(struct edit *e)
 	int fd = open(e->real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
 
 	if (fd < 0)
-		return efail(e, -errno, "%s", strerror(errno));
+		return SYS_FAIL(e, "%s", "");
 	if (fstat(fd, &e->st)) {
-		rc = efail(e, -errno, "%s", strerror(errno));
+		rc = SYS_FAIL(e, "fstat");
 	} else if (!S_ISREG(e->st.st_mode)) {
 		rc = efail(e, -EINVAL, "not a regular file");
 	} else if ((unsigned long long)e->st.st_size > CONF_FILE_MAX) {
@@ -159,11 +172,11 @@ static int write_temp(struct edit *e, const struct dfs_conf_text *t,
 {
 	int fd, rc;
 
-	snprintf(tmp, cap, "%s/.%s.XXXXXX", e->dir, basename(e->real));
+	/* realpath() made e->real absolute: there is a '/' */
+	snprintf(tmp, cap, "%s/.%s.XXXXXX", e->dir, strrchr(e->real, '/') + 1);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return efail(e, -errno, "cannot create a temporary file in %s: %s",
-			     e->dir, strerror(errno));
+		return SYS_FAIL(e, "cannot create a temporary file in %s", e->dir);
 	rc = fchmod(fd, e->st.st_mode & 07777) ? -errno : 0;
 	if (!rc && fchown(fd, e->st.st_uid, e->st.st_gid))
 		rc = -errno;
@@ -182,7 +195,7 @@ static int write_temp(struct edit *e, const struct dfs_conf_text *t,
 	}
 	if (close(fd)) {
 		fd = -1;
-		rc = efail(e, -errno, "cannot write %s: %s", tmp, strerror(errno));
+		rc = SYS_FAIL(e, "cannot write %s", tmp);
 		goto fail;
 	}
 	return 0;
@@ -218,14 +231,13 @@ static int install(struct edit *e, const struct dfs_conf_text *t)
 		return efail(e, -EAGAIN, "changed by someone else while being edited; nothing written, try again");
 	}
 	if (rename(tmp, e->real)) {
-		rc = efail(e, -errno, "cannot replace it: %s", strerror(errno));
+		rc = SYS_FAIL(e, "cannot replace it");
 		unlink(tmp);
 		return rc;
 	}
 	/* the rename itself must survive a crash too */
 	if (fsync(e->dirfd))
-		return efail(e, -errno, "replaced, but fsync of %s failed: %s",
-			     e->dir, strerror(errno));
+		return SYS_FAIL(e, "replaced, but fsync of %s failed", e->dir);
 	return 0;
 }
 

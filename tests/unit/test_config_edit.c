@@ -399,7 +399,7 @@ START_TEST(file_refusals_leave_it_alone)
 
 	write_file(GLOBAL, 0600);
 	ck_assert_int_eq(dfs_conf_edit_file(file, break_edit, NULL, err,
-					    sizeof(err)), -EINVAL);
+					    sizeof(err)), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(err, "would not parse"));
 	ck_assert_ptr_nonnull(strstr(err, "dittofs.conf:2:"));
 	ck_assert_str_eq(read_back(), GLOBAL);
@@ -407,7 +407,7 @@ START_TEST(file_refusals_leave_it_alone)
 	/* a file that is already broken is not edited */
 	write_file(GLOBAL "\tbogus = 1\n", 0600);
 	ck_assert_int_eq(dfs_conf_edit_file(file, add_edit, &b, err, sizeof(err)),
-			 -EINVAL);
+			 -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(err, "fix the file first"));
 	ck_assert_str_eq(read_back(), GLOBAL "\tbogus = 1\n");
 
