@@ -468,6 +468,20 @@ check "ctl.share-add-not-running-edited" grep -qx "\\[offline\\]" "$SERVER_CONF"
 ctl share del offline
 expect "ctl.share-del-not-running" "$CTL_RC: $CTL_OUT" rc_has 0 "^Deleted share offline from " "$CTL_OUT"
 check "ctl.share-add-del-round-trip" cmp "$SERVER_CONF" "$TEST_TMP/server.conf.good"
+# concurrent edits take turns: none is lost, no temporary file is left
+for i in $(seq 10); do
+	timeout 30 "$DITTOFSCTL" -c "$SERVER_CONF" share add "par$i" "$ADD_DIR" >/dev/null 2>&1 &
+done
+wait
+n=$(grep -c '^\[par[0-9]*\]$' "$SERVER_CONF" || true)
+expect "ctl.share-add-concurrent" "$n of 10 sections" test "$n" = 10
+for i in $(seq 10); do
+	timeout 30 "$DITTOFSCTL" -c "$SERVER_CONF" share del "par$i" >/dev/null 2>&1 &
+done
+wait
+check "ctl.share-del-concurrent" cmp "$SERVER_CONF" "$TEST_TMP/server.conf.good"
+left=$(find "$(dirname "$SERVER_CONF")" -maxdepth 1 -name ".$(basename "$SERVER_CONF").*")
+expect "ctl.share-edit-no-temp-left" "$left" test -z "$left"
 
 check "ctl.socket-removed-at-exit" test ! -e "$SOCK"
 finish
