@@ -65,7 +65,8 @@ $(BUILD)/libdittofs.a: $(LIB_OBJ)
 $(DITTOFSD): $(BUILD)/userd/main.o $(BUILD)/libdittofs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(DITTOFSCTL): $(BUILD)/tools/dittofsctl.o $(BUILD)/libdittofs.a
+CTL_OBJ := $(BUILD)/tools/dittofsctl.o $(BUILD)/tools/ctl_share.o
+$(DITTOFSCTL): $(CTL_OBJ) $(BUILD)/libdittofs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdittofs.a
@@ -119,5 +120,5 @@ clean:
 # libFuzzer targets: make fuzz [FUZZ_SECONDS=N] (tests/fuzz/fuzz.mk)
 include tests/fuzz/fuzz.mk
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/userd/main.d $(BUILD)/tools/dittofsctl.d \
+-include $(LIB_OBJ:.o=.d) $(BUILD)/userd/main.d $(CTL_OBJ:.o=.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -10,7 +10,9 @@
  * directly. In kernel mode (dittofs.ko loaded and claimed by a dittofsd at
  * least once), "stats" and "conn list" read what the module owns over
  * generic netlink (userd/kmod_query.c), so they answer even while the
- * daemon is down. The others ask the running dittofsd over its control socket,
+ * daemon is down. "share add|del" edit the configuration file and then
+ * ask dittofsd to reload it (tools/ctl_share.c). The others ask the
+ * running dittofsd over its control socket,
  * STATE_DIR/dittofsd.sock: one line "text|json COMMAND [ARGS]" out, and
  * back "0" or "1" (success or failure) on a line of its own followed by
  * the output (see userd/ctl.h).
@@ -35,21 +37,10 @@
 #include "userd/ctl.h"
 #include "userd/kmod_query.h"
 #include "userd/store/userdb.h"
+#include "tools/dittofsctl.h"
 
-#define PROG "dittofsctl"
-#define DEFAULT_CONFIG "/etc/dittofs/dittofs.conf"
 /* NTLM passwords are at most 256 UTF-16 units; leave room for UTF-8. */
 #define PASSWORD_MAX 1024
-
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-struct ctl {
-	const char *config;		/* -c, or NULL */
-	const char *state_dir;		/* --state-dir, or NULL */
-	char state_buf[PATH_MAX];
-	bool json;			/* --json: daemon commands answer in JSON */
-	bool quiet;			/* no "dittofsd is not running" message */
-};
 
 struct command {
 	const char *words[2];		/* words[1] NULL for one-word commands */
@@ -282,8 +273,6 @@ out:
 }
 
 /* ---- user commands ------------------------------------------------------ */
-
-static int usage_of(const char *w0, const char *w1, FILE *f);
 
 /* Refuse a bad name before asking for a password, not after. */
 static int check_user_name(const char *name)
@@ -610,8 +599,9 @@ static int connect_daemon(struct ctl *ctl)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return fd;
-	if (ctl->quiet && (errno == ENOENT || errno == ENOTDIR ||
-			   errno == ECONNREFUSED)) {
+	ctl->not_running = errno == ENOENT || errno == ENOTDIR ||
+			   errno == ECONNREFUSED;
+	if (ctl->quiet && ctl->not_running) {
 		close(fd);
 		return -1;
 	}
@@ -680,57 +670,74 @@ static char *read_answer(int fd, size_t *len)
 	return NULL;
 }
 
-/* Send one request; print the answer (output or error); the exit code. */
-static int daemon_call(struct ctl *ctl, const char *request)
+int daemon_request(struct ctl *ctl, bool json, const char *request,
+		   char **body)
 {
 	char line[DFS_CTL_REQ_MAX];
-	const char *body, *p, *nl;
 	size_t len;
 	char *ans;
 	int fd, n, rc;
 
-	n = snprintf(line, sizeof(line), "%s %s\n", ctl->json ? "json" : "text", request);
+	*body = NULL;
+	n = snprintf(line, sizeof(line), "%s %s\n", json ? "json" : "text", request);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		fprintf(stderr, "%s: request too long\n", PROG);
-		return EXIT_USAGE;
+		return -1;
 	}
 	fd = connect_daemon(ctl);
 	if (fd < 0)
-		return EXIT_FAIL;
+		return -1;
 	if (send_all(fd, line, (size_t)n)) {
 		fprintf(stderr, "%s: cannot send to dittofsd: %s\n", PROG, strerror(errno));
 		close(fd);
-		return EXIT_FAIL;
+		return -1;
 	}
 	ans = read_answer(fd, &len);
 	close(fd);
 	if (!ans) {
 		fprintf(stderr, "%s: no answer from dittofsd: %s\n", PROG,
 			errno == EAGAIN ? "timed out" : strerror(errno));
-		return EXIT_FAIL;
+		return -1;
 	}
 	if (len < 2 || (ans[0] != '0' && ans[0] != '1') || ans[1] != '\n') {
 		fprintf(stderr, "%s: dittofsd closed the connection without a valid answer\n",
 			PROG);
 		free(ans);
-		return EXIT_FAIL;
+		return -1;
 	}
 	rc = ans[0] == '0' ? EXIT_OK : EXIT_FAIL;
-	body = ans + 2;
-	if (rc == EXIT_OK) {
-		fwrite(body, 1, len - 2, stdout);
-	} else {
-		/* one "dittofsctl: " line per line of the message */
-		for (p = body; *p; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (!nl) {
-				fprintf(stderr, "%s: %s\n", PROG, p);
-				break;
-			}
-			fprintf(stderr, "%s: %.*s\n", PROG, (int)(nl - p), p);
+	memmove(ans, ans + 2, len - 1);
+	*body = ans;
+	return rc;
+}
+
+void print_daemon_error(const char *body)
+{
+	const char *p, *nl;
+
+	for (p = body; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			fprintf(stderr, "%s: %s\n", PROG, p);
+			break;
 		}
+		fprintf(stderr, "%s: %.*s\n", PROG, (int)(nl - p), p);
 	}
-	free(ans);
+}
+
+/* Send one request; print the answer (output or error); the exit code. */
+static int daemon_call(struct ctl *ctl, const char *request)
+{
+	char *body;
+	int rc = daemon_request(ctl, ctl->json, request, &body);
+
+	if (rc < 0)
+		return EXIT_FAIL;
+	if (rc == EXIT_OK)
+		fputs(body, stdout);
+	else
+		print_daemon_error(body);
+	free(body);
 	return rc;
 }
 
@@ -925,6 +932,11 @@ static const struct command commands[] = {
 	{ { "session", "kill" }, session_kill, "ID",
 	  "Close the connection that carries session ID" },
 	{ { "share", "list" }, share_list, "", "List the shares being served" },
+	{ { "share", "add" }, share_add,
+	  "NAME PATH [--read-only] [--guest-ok] [--comment TEXT] [--encrypt off|if_required|desired|required] [--valid-users U1,U2]",
+	  "Add a share to the configuration file and reload" },
+	{ { "share", "del" }, share_del, "NAME",
+	  "Delete a share from the configuration file and reload" },
 	{ { "file", "list" }, file_list, "", "List open files" },
 	{ { "file", "close" }, file_close, "ID", "Close open file ID" },
 	{ { "stats" }, stats, "", "Show per-command request and error counts" },
@@ -933,7 +945,7 @@ static const struct command commands[] = {
 	{ { NULL }, NULL, NULL, NULL }
 };
 
-static int usage_of(const char *w0, const char *w1, FILE *f)
+int usage_of(const char *w0, const char *w1, FILE *f)
 {
 	const struct command *cmd;
 

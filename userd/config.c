@@ -1061,10 +1061,44 @@ static int parse_file(struct parser *p, FILE *f)
 	return check_protocols(p);
 }
 
+/* Parse an open stream; `name` is what FILE:LINE messages call it. */
+static int load_stream(FILE *f, const char *name, struct dfs_config **out,
+		       char *err, size_t errlen)
+{
+	struct parser *p;
+	int rc;
+
+	/* The parser carries a PATH_MAX share template: keep it off the stack. */
+	p = calloc(1, sizeof(*p));
+	if (p)
+		p->cfg = malloc(sizeof(*p->cfg));
+	if (!p || !p->cfg) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", name);
+		free(p);
+		return -1;
+	}
+	dfs_config_defaults(p->cfg);
+	snprintf(p->cfg->path, sizeof(p->cfg->path), "%s", name);
+	p->file = name;
+	p->err = err;
+	p->errlen = errlen;
+	p->tail = &p->cfg->shares;
+	p->lines = p->global_lines;
+	share_defaults(&p->tmpl);
+
+	rc = parse_file(p, f);
+	if (rc)
+		dfs_config_free(p->cfg);
+	else
+		*out = p->cfg;
+	free(p);
+	return rc;
+}
+
 int dfs_config_load(const char *file, struct dfs_config **out, char *err,
 		    size_t errlen)
 {
-	struct parser *p;
 	FILE *f;
 	int rc;
 
@@ -1077,32 +1111,28 @@ int dfs_config_load(const char *file, struct dfs_config **out, char *err,
 			snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
 	}
-	/* The parser carries a PATH_MAX share template: keep it off the stack. */
-	p = calloc(1, sizeof(*p));
-	if (p)
-		p->cfg = malloc(sizeof(*p->cfg));
-	if (!p || !p->cfg) {
+	rc = load_stream(f, file, out, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int dfs_config_parse_text(const char *name, const char *text, size_t len,
+			  struct dfs_config **out, char *err, size_t errlen)
+{
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	/* "r" mode reads len bytes whatever they hold, NULs included */
+	f = fmemopen((void *)text, len, "r");
+	if (!f) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", file);
-		free(p);
-		fclose(f);
+			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	dfs_config_defaults(p->cfg);
-	snprintf(p->cfg->path, sizeof(p->cfg->path), "%s", file);
-	p->file = file;
-	p->err = err;
-	p->errlen = errlen;
-	p->tail = &p->cfg->shares;
-	p->lines = p->global_lines;
-	share_defaults(&p->tmpl);
-
-	rc = parse_file(p, f);
+	rc = load_stream(f, name, out, err, errlen);
 	fclose(f);
-	if (rc)
-		dfs_config_free(p->cfg);
-	else
-		*out = p->cfg;
-	free(p);
 	return rc;
 }

@@ -90,6 +90,13 @@ void dfs_config_defaults(struct dfs_config *cfg);
 int dfs_config_load(const char *file, struct dfs_config **out, char *err,
 		    size_t errlen);
 
+/*
+ * The same for text in memory (what an edit is about to write): messages
+ * say "NAME:LINE", so pass the file the text is meant for.
+ */
+int dfs_config_parse_text(const char *name, const char *text, size_t len,
+			  struct dfs_config **out, char *err, size_t errlen);
+
 void dfs_config_free(struct dfs_config *cfg);
 
 /* Option names match ignoring case, spaces, tabs and underscores. */

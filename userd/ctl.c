@@ -1029,6 +1029,66 @@ static void keep_restart_options(struct report *r, struct dfs_config *nw,
 		out_puts(r->out, "]");
 }
 
+/* Tree connects on live sessions to the share called name. */
+static unsigned trees_on_share(const struct dfs_server *srv, const char *name)
+{
+	const struct dfs_session *s;
+	const struct dfs_conn *c;
+	const struct dfs_tree *t;
+	unsigned n = 0;
+
+	for (c = srv->conns; c; c = c->next) {
+		if (!conn_live(c))
+			continue;
+		for (s = c->sessions; s; s = s->next) {
+			if (s->dead)
+				continue;
+			for (t = s->trees; t; t = t->next)
+				if (t->share && !strcasecmp(t->share->name, name))
+					n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Removed shares that still have tree connects: those keep working (they
+ * hold the old configuration) until the client disconnects them, which
+ * an admin who just removed the share needs to know.
+ */
+static void still_connected(struct report *r, const struct dfs_server *srv,
+			    const struct dfs_config *old,
+			    const struct dfs_config *nw)
+{
+	const struct dfs_share_cfg *sh;
+	bool any = false;
+	unsigned n;
+
+	if (r->json) {
+		json_member(r, "still_connected");
+		out_puts(r->out, "[");
+	}
+	for (sh = old->shares; sh; sh = sh->next) {
+		if (!share_differs(sh, nw, false))
+			continue;
+		n = trees_on_share(srv, sh->name);
+		if (!n)
+			continue;
+		if (r->json) {
+			out_printf(r->out, "%s{\"share\":", any ? "," : "");
+			out_json_str(r->out, sh->name);
+			out_printf(r->out, ",\"trees\":%u}", n);
+		} else {
+			out_printf(r->out, "%-20s %s: %u tree connect%s keep%s working until disconnected\n",
+				   "Still connected:", sh->name, n, n == 1 ? "" : "s",
+				   n == 1 ? "s" : "");
+		}
+		any = true;
+	}
+	if (r->json)
+		out_puts(r->out, "]");
+}
+
 static unsigned count_shares(const struct dfs_config *cfg)
 {
 	const struct dfs_share_cfg *sh;
@@ -1078,6 +1138,7 @@ static int cmd_reload(struct cmd_ctx *x)
 	share_diff(r, "added", "Added shares:", nw, old, false);
 	share_diff(r, "removed", "Removed shares:", old, nw, false);
 	share_diff(r, "changed", "Changed shares:", nw, old, true);
+	still_connected(r, srv, old, nw);
 	keep_restart_options(r, nw, old);
 	obj_end(r);
 

@@ -6,7 +6,9 @@
 # test_ctl.sh - dittofsctl against a running dittofsd over its control
 # socket: status, conn/session/share/file list, stats, --json, file close,
 # session kill, reload (a new share; a broken file; a restart-only option),
-# and a control socket that bad clients cannot wedge.
+# share add/del (served or refused at once, refusals leave the file alone,
+# a connected tree outlives del), and a control socket that bad clients
+# cannot wedge.
 #
 # A long-lived client (impacket, /usr/bin/python3) holds README.txt open
 # while the checks run; it is driven through files in its work directory.
@@ -341,6 +343,145 @@ for _ in $(seq 50); do
 done
 expect "ctl.sighup-reloads" "$out" has "extra.txt" "$out"
 
+# --- share add / share del -------------------------------------------------------
+
+ADD_DIR=$TEST_TMP/added
+mkdir -p "$ADD_DIR"
+chmod 0777 "$ADD_DIR"
+echo "added share" >"$ADD_DIR/README.txt"
+chmod 0640 "$SERVER_CONF"
+
+out=$(client added "ls")
+expect "ctl.share-add-before-absent" "$out" has "NT_STATUS_BAD_NETWORK_NAME" "$out"
+ctl share add added "$ADD_DIR" --comment "made by test_ctl"
+out=$CTL_OUT
+expect "ctl.share-add" "$CTL_RC: $out" rc_has 0 "^Added shares: +added$" "$out"
+expect "ctl.share-add-says-file" "$out" has "^Added share added \\($ADD_DIR\\) to $SERVER_CONF\\.$" "$out"
+check "ctl.share-add-in-file" grep -qx "\\[added\\]" "$SERVER_CONF"
+check "ctl.share-add-keeps-mode" test "$(stat -c %a "$SERVER_CONF")" = 640
+# no restart: smbclient uses it at once
+out=$(client added "ls")
+expect "ctl.share-add-ls" "$out" has "README\\.txt" "$out"
+echo "written over SMB" >"$TEST_TMP/put.txt"
+out=$(client added "put $TEST_TMP/put.txt put.txt")
+expect "ctl.share-add-put" "$out" cmp -s "$TEST_TMP/put.txt" "$ADD_DIR/put.txt"
+out=$(client added "get README.txt $TEST_TMP/added-got.txt")
+expect "ctl.share-add-get" "$out" cmp -s "$ADD_DIR/README.txt" "$TEST_TMP/added-got.txt"
+ctl share list
+out=$CTL_OUT
+expect "ctl.share-add-listed" "$out" has "^added +$ADD_DIR +no +no +if_required +yes$" "$out"
+ctl --json share list
+out=$CTL_OUT
+expect "ctl.share-add-listed-json" "$out" \
+	json_true "any(s['name'] == 'added' and s['path'] == '$ADD_DIR' and not s['read_only'] for s in d['shares'])" "$out"
+
+# refusals: a clear message, exit 1 (2 for usage), and the file unchanged
+cp "$SERVER_CONF" "$TEST_TMP/before-refusals.conf"
+ctl share add ADDED "$ADD_DIR"
+expect "ctl.share-add-duplicate" "$CTL_RC: $CTL_OUT" rc_has 1 "share \\[ADDED\\] already exists" "$CTL_OUT"
+ctl share add other "$TEST_TMP/missing"
+expect "ctl.share-add-missing-path" "$CTL_RC: $CTL_OUT" rc_has 1 "missing: No such file or directory" "$CTL_OUT"
+ctl share add other "$ADD_DIR/README.txt"
+expect "ctl.share-add-path-not-dir" "$CTL_RC: $CTL_OUT" rc_has 1 "is not a directory" "$CTL_OUT"
+ctl share add other relative/dir
+expect "ctl.share-add-relative-path" "$CTL_RC: $CTL_OUT" rc_has 1 "must be absolute" "$CTL_OUT"
+ctl share add "bad:name" "$ADD_DIR"
+expect "ctl.share-add-bad-name" "$CTL_RC: $CTL_OUT" rc_has 2 "share name 'bad:name' may not contain" "$CTL_OUT"
+ctl share add Homes "$ADD_DIR"
+expect "ctl.share-add-reserved" "$CTL_RC: $CTL_OUT" rc_has 2 "\\[homes\\] is a reserved section name" "$CTL_OUT"
+ctl share add other "$ADD_DIR" --encrypt sometimes
+expect "ctl.share-add-bad-encrypt" "$CTL_RC: $CTL_OUT" rc_has 2 "--encrypt must be off, if_required, desired or required" "$CTL_OUT"
+ctl share add other
+expect "ctl.share-add-usage" "$CTL_RC: $CTL_OUT" rc_has 2 "Usage: .*share add NAME PATH" "$CTL_OUT"
+ctl share del nosuch
+expect "ctl.share-del-unknown" "$CTL_RC: $CTL_OUT" rc_has 1 "there is no share \\[nosuch\\]" "$CTL_OUT"
+ctl share del global
+expect "ctl.share-del-global" "$CTL_RC: $CTL_OUT" rc_has 2 "\\[global\\] is not a share" "$CTL_OUT"
+check "ctl.share-refusals-file-unchanged" cmp "$SERVER_CONF" "$TEST_TMP/before-refusals.conf"
+CTL_RC=0
+CTL_OUT=$(timeout 30 "$DITTOFSCTL" -c "$TEST_TMP/none.conf" share add other "$ADD_DIR" 2>&1) || CTL_RC=$?
+expect "ctl.share-add-no-config" "$CTL_RC: $CTL_OUT" rc_has 1 "none\\.conf: No such file.*" "$CTL_OUT"
+expect "ctl.share-add-no-config-says-fix" "$CTL_OUT" has "pass it with -c FILE" "$CTL_OUT"
+# a file that already has an error is not edited
+cp "$SERVER_CONF" "$TEST_TMP/broken.conf"
+echo "	read olny = yes" >>"$TEST_TMP/broken.conf"
+cp "$TEST_TMP/broken.conf" "$SERVER_CONF"
+ctl share add other "$ADD_DIR"
+expect "ctl.share-add-broken-file" "$CTL_RC: $CTL_OUT" rc_has 1 "read olny.*fix the file first" "$CTL_OUT"
+check "ctl.share-add-broken-file-unchanged" cmp "$SERVER_CONF" "$TEST_TMP/broken.conf"
+cp "$TEST_TMP/before-refusals.conf" "$SERVER_CONF"
+
+# another file than the one dittofsd reads: edited, with a warning, no reload
+cp "$SERVER_CONF" "$TEST_TMP/other.conf"
+CTL_RC=0
+CTL_OUT=$(timeout 30 "$DITTOFSCTL" -c "$TEST_TMP/other.conf" share add elsewhere "$ADD_DIR" 2>&1) || CTL_RC=$?
+expect "ctl.share-add-other-config-warns" "$CTL_RC: $CTL_OUT" \
+	rc_has 0 "warning: the running dittofsd reads .*/server\\.conf, not .*/other\\.conf" "$CTL_OUT"
+check "ctl.share-add-other-config-edited" grep -qx "\\[elsewhere\\]" "$TEST_TMP/other.conf"
+out=$(client elsewhere "ls")
+expect "ctl.share-add-other-config-not-served" "$out" has "NT_STATUS_BAD_NETWORK_NAME" "$out"
+
+# --json, both ways
+ctl --json share add jsonshare "$ADD_DIR" --read-only --encrypt desired --valid-users "$SMB_USER"
+out=$CTL_OUT
+expect "ctl.share-add-json" "$out" \
+	json_true 'd["action"] == "added" and d["share"] == "jsonshare" and d["reload"]["added"] == ["jsonshare"]' "$out"
+ctl share list
+out=$CTL_OUT
+expect "ctl.share-add-options" "$out" has "^jsonshare +$ADD_DIR +yes +no +desired +yes$" "$out"
+ctl share del jsonshare --json
+out=$CTL_OUT
+expect "ctl.share-del-json" "$out" \
+	json_true 'd["action"] == "deleted" and d["reload"]["removed"] == ["jsonshare"] and d["reload"]["still_connected"] == []' "$out"
+
+# del while a client has the share connected: its tree keeps working,
+# new tree connects are refused
+HOLD=$TEST_TMP/holder2
+mkdir -p "$HOLD"
+"$PY" "$TEST_TMP/holder/holder.py" "$SMB_PORT" "$SMB_USER" "$SMB_PASS" added "$HOLD" \
+	>"$HOLD/log" 2>&1 &
+HOLDER_PID=$!
+wait_file "$HOLD/ready" || true
+check "ctl.share-del-holder-ready" grep -qx ok "$HOLD/ready"
+ctl share del added
+out=$CTL_OUT
+expect "ctl.share-del" "$CTL_RC: $out" rc_has 0 "^Removed shares: +added$" "$out"
+expect "ctl.share-del-still-connected" "$out" \
+	has "^Still connected: +added: 1 tree connect keeps working until disconnected$" "$out"
+check "ctl.share-del-gone-from-file" bash -c "! grep -q '^\\[added\\]' '$SERVER_CONF'"
+check "ctl.share-del-rest-of-file" cmp "$SERVER_CONF" "$TEST_TMP/server.conf.good"
+out=$(holder_read)
+expect "ctl.share-del-connected-tree-works" "$out" test "$out" = ok
+out=$(client added "ls")
+expect "ctl.share-del-new-connect-refused" "$out" has "NT_STATUS_BAD_NETWORK_NAME" "$out"
+ctl share list
+out=$CTL_OUT
+expect "ctl.share-del-not-listed" "$out" hasnt "^added " "$out"
+holder_stop
+
+# no dittofsd: the file edit alone, with a note
 stop_server
+ctl share add offline "$ADD_DIR"
+out=$CTL_OUT
+expect "ctl.share-add-not-running" "$CTL_RC: $out" rc_has 0 "dittofsd is not running; it will serve the change when it starts" "$out"
+check "ctl.share-add-not-running-edited" grep -qx "\\[offline\\]" "$SERVER_CONF"
+ctl share del offline
+expect "ctl.share-del-not-running" "$CTL_RC: $CTL_OUT" rc_has 0 "^Deleted share offline from " "$CTL_OUT"
+check "ctl.share-add-del-round-trip" cmp "$SERVER_CONF" "$TEST_TMP/server.conf.good"
+# concurrent edits take turns: none is lost, no temporary file is left
+for i in $(seq 10); do
+	timeout 30 "$DITTOFSCTL" -c "$SERVER_CONF" share add "par$i" "$ADD_DIR" >/dev/null 2>&1 &
+done
+wait
+n=$(grep -c '^\[par[0-9]*\]$' "$SERVER_CONF" || true)
+expect "ctl.share-add-concurrent" "$n of 10 sections" test "$n" = 10
+for i in $(seq 10); do
+	timeout 30 "$DITTOFSCTL" -c "$SERVER_CONF" share del "par$i" >/dev/null 2>&1 &
+done
+wait
+check "ctl.share-del-concurrent" cmp "$SERVER_CONF" "$TEST_TMP/server.conf.good"
+left=$(find "$(dirname "$SERVER_CONF")" -maxdepth 1 -name ".$(basename "$SERVER_CONF").*")
+expect "ctl.share-edit-no-temp-left" "$left" test -z "$left"
+
 check "ctl.socket-removed-at-exit" test ! -e "$SOCK"
 finish
