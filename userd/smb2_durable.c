@@ -149,6 +149,7 @@ static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 			(d->deadline_ms > now ? d->deadline_ms - now : 0);
 	rec->dev = o->dev;
 	rec->ino = o->ino;
+	rec->birth_ns = dfs_durable_birth(o->fd);
 	rec->uid = s->uid;
 	rec->gid = s->gid;
 	rec->ngroups = s->ngroups > 0 && s->ngroups <= DFS_DURABLE_REC_GROUPS ?

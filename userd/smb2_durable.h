@@ -88,6 +88,8 @@ struct dfs_durable_db;
 struct dfs_durable_rec;
 /* Reopen the durable opens recorded in db; drop the records that cannot be */
 void dfs_durable_restore(struct dfs_server *srv, struct dfs_durable_db *db);
+/* The birth time (ns) of the file open at fd, 0 if the filesystem has none */
+u64 dfs_durable_birth(int fd);
 /* How long a durable open of this timeout (ms) is kept disconnected */
 u32 dfs_durable_kept_ms(const struct dfs_server *srv, u32 timeout);
 /* The connection disconnected opens' holder sessions point at */

@@ -99,11 +99,37 @@ static int flags_for(u32 access)
 	return (w ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NONBLOCK | O_NOCTTY;
 }
 
+u64 dfs_durable_birth(int fd)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_BTIME))
+		return 0;
+	return (u64)sx.stx_btime.tv_sec * 1000000000u + sx.stx_btime.tv_nsec;
+}
+
+/*
+ * The same file? dev/ino alone are not enough: a file deleted and another
+ * created often gets the freed inode number. Its birth time tells them
+ * apart where the filesystem keeps one.
+ */
+static bool same_file(int fd, const struct dfs_durable_rec *rec)
+{
+	struct stat st;
+	u64 birth;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (u64)st.st_dev != rec->dev || (u64)st.st_ino != rec->ino)
+		return false;
+	birth = dfs_durable_birth(fd);
+	return !birth || !rec->birth_ns || birth == rec->birth_ns;
+}
+
 /* Open rec's file as its owner; the fd, or -errno (-ESTALE: another file) */
 static int reopen_same_file(const struct dfs_tree *t,
 			    const struct dfs_durable_rec *rec)
 {
-	struct stat st;
 	int fd;
 
 	vfs_become(t->sess);
@@ -111,8 +137,7 @@ static int reopen_same_file(const struct dfs_tree *t,
 	vfs_unbecome();
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (u64)st.st_dev != rec->dev || (u64)st.st_ino != rec->ino) {
+	if (!same_file(fd, rec)) {
 		close(fd);
 		return -ESTALE;
 	}

@@ -59,6 +59,7 @@ static struct dfs_durable_rec mkrec(uint64_t id)
 	r.deadline_wall_ms = 0x0123456789abcdefull;
 	r.dev = 0xfd01;
 	r.ino = 0x1122334455667788ull;
+	r.birth_ns = 0x99aabbccddeeff00ull;
 	r.uid = 1000;
 	r.gid = 1001;
 	r.ngroups = 3;
@@ -87,6 +88,7 @@ static void assert_same(const struct dfs_durable_rec *a,
 	ck_assert_uint_eq(a->deadline_wall_ms, b->deadline_wall_ms);
 	ck_assert_uint_eq(a->dev, b->dev);
 	ck_assert_uint_eq(a->ino, b->ino);
+	ck_assert_uint_eq(a->birth_ns, b->birth_ns);
 	ck_assert_uint_eq(a->uid, b->uid);
 	ck_assert_uint_eq(a->gid, b->gid);
 	ck_assert_uint_eq(a->ngroups, b->ngroups);

@@ -27,7 +27,8 @@
  *   [72..75] uid
  *   [76..79] gid
  *   [80]     number of supplementary groups (at most 64)
- *   [81..95] reserved, zero
+ *   [81..87] reserved, zero
+ *   [88..95] birth time in ns (statx btime; 0 = unknown)
  *   then     the groups, 4 bytes each
  *   then     user, domain and share name: 1 byte length and the bytes
  *   then     the path: 2 bytes length and the bytes
@@ -128,6 +129,7 @@ size_t dfs_durable_rec_encode(const struct dfs_durable_rec *r, uint8_t *out,
 	put32(out + 72, r->uid);
 	put32(out + 76, r->gid);
 	out[80] = r->ngroups;
+	put64(out + 88, r->birth_ns);
 	for (i = 0; i < r->ngroups; i++, n += 4)
 		put32(out + n, r->groups[i]);
 	if (!put_str(out, cap, &n, r->user, sizeof(r->user) - 1, 1) ||
@@ -178,6 +180,7 @@ static void get_fixed(const uint8_t *in, struct dfs_durable_rec *r)
 	r->uid = get32(in + 72);
 	r->gid = get32(in + 76);
 	r->ngroups = in[80];
+	r->birth_ns = get64(in + 88);
 }
 
 int dfs_durable_rec_decode(const uint8_t *in, size_t len,

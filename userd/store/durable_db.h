@@ -28,6 +28,7 @@ struct dfs_durable_rec {
 	bool disconnected;
 	uint64_t deadline_wall_ms;	/* disconnected: CLOCK_REALTIME ms it ends */
 	uint64_t dev, ino;		/* the file it must still be */
+	uint64_t birth_ns;		/* and its birth time, 0 if unknown */
 	/* the owner, as the open's session had it */
 	uint32_t uid, gid;
 	uint32_t groups[DFS_DURABLE_REC_GROUPS];
