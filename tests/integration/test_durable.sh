@@ -10,7 +10,8 @@
 # (durable_restart.py) holds durable opens across kill -9 and restart of the
 # daemon: the new daemon reopens them from durable.mdb, the client reclaims
 # them with DH2C, reads what it wrote, and a second opener meets their share
-# mode. (Reconnecting without a restart is judged by smbtorture
+# mode. Last, a clean stop keeps a disconnected open's record and the next
+# daemon restores it. (Reconnecting without a restart is judged by smbtorture
 # smb2.durable-open / durable-v2-open in test_conformance.sh.)
 set -euo pipefail
 
@@ -148,5 +149,16 @@ expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
 ctl file list
 expect "durable.restart-closed-by-client" "$CTL_OUT" \
 	bash -c '! grep -q "kept\.txt" <<<"$1"' _ "$CTL_OUT"
+
+# --- a clean stop keeps the records as a crash does --------------------------
+out=$(leave_durable)
+expect "durable.stop-disconnect-test-passes" "$out" has '^success: open-oplock-disconnect' "$out"
+stop_dittofsd
+start_dittofsd "$SERVER_CONF"
+expect "durable.stop-then-start-restores" "$(cat "$SERVER_LOG")" \
+	grep -q 'restored 1 durable open(s) a previous dittofsd held, dropped 0' "$SERVER_LOG"
+ctl file list
+expect "durable.stop-then-start-file-list" "$CTL_OUT" \
+	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
 
 finish
