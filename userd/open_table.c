@@ -380,6 +380,6 @@ void dfs_open_renamed(struct dfs_server *srv, const void *share,
 		if (repath(&o->path, from, flen, to) < 0)
 			log_err("out of memory re-pointing an open after rename");
 		else
-			dfs_durable_moved(srv, o);
+			dfs_durable_changed(srv, o);
 	}
 }

@@ -127,6 +127,22 @@ static u64 wall_ms(void)
 	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
 }
 
+/* Its byte-range locks and LockSequence buckets, so a restart keeps them */
+static void fill_locks(const struct dfs_open *o, struct dfs_durable_rec *rec)
+{
+	u32 i;
+
+	memcpy(rec->lock_seq, o->lock_seq, sizeof(rec->lock_seq));
+	rec->nlocks = o->nlocks > 0xffff ? 0xffff : (u16)o->nlocks;
+	if (o->nlocks > DFS_DURABLE_REC_LOCKS)
+		return;	/* too many: the record says so, and keeps none */
+	for (i = 0; i < o->nlocks; i++) {
+		rec->locks[i].off = o->locks[i].off;
+		rec->locks[i].len = o->locks[i].len;
+		rec->locks[i].excl = o->locks[i].excl;
+	}
+}
+
 /* What a restarted daemon needs to open o again for its owner */
 static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 {
@@ -163,6 +179,7 @@ static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 	snprintf(rec->share_name, sizeof(rec->share_name), "%s",
 		 o->tree->share ? o->tree->share->name : "IPC$");
 	snprintf(rec->path, sizeof(rec->path), "%s", o->path ? o->path : "");
+	fill_locks(o, rec);
 }
 
 static void record(struct dfs_open *o)
@@ -186,7 +203,7 @@ static void record(struct dfs_open *o)
 	free(rec);
 }
 
-void dfs_durable_moved(struct dfs_server *srv, struct dfs_open *o)
+void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o)
 {
 	if (o->durable)
 		record(o);

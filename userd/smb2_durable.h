@@ -101,7 +101,7 @@ struct dfs_conn *dfs_durable_gone_conn(struct dfs_server *srv);
  */
 int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
 		      u64 deadline_ms);
-/* o's path changed (a rename): its record follows */
-void dfs_durable_moved(struct dfs_server *srv, struct dfs_open *o);
+/* o's path (a rename), locks or LockSequence changed: its record follows */
+void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o);
 
 #endif /* DITTOFSD_SMB2_DURABLE_H */

@@ -14,9 +14,10 @@
  * the owner, with the access it was granted, and kept only if it is still
  * the same file (dev/ino): a file renamed, deleted or replaced while no
  * daemon ran is a lost handle, and its reconnect fails as one
- * (STATUS_OBJECT_NAME_NOT_FOUND). Its share access and oplock are in
- * force again from then on, until the deadline, a reconnect, or an open
- * that must break its oplock (smb2_durable.c).
+ * (STATUS_OBJECT_NAME_NOT_FOUND). Its share access, oplock, byte-range
+ * locks and LockSequence buckets are in force again from then on, until
+ * the deadline, a reconnect, or an open that must break its oplock
+ * (smb2_durable.c).
  *
  * Opening as the owner rather than keeping root's view keeps the rule that
  * nothing is opened with rights the user does not have now.
@@ -144,6 +145,26 @@ static int reopen_same_file(const struct dfs_tree *t,
 	return fd;
 }
 
+/* The byte-range locks it held, in force again; 0 or -1 without memory */
+static int restore_locks(struct dfs_open *o, const struct dfs_durable_rec *rec)
+{
+	u16 i;
+
+	memcpy(o->lock_seq, rec->lock_seq, sizeof(o->lock_seq));
+	if (!rec->nlocks)
+		return 0;
+	o->locks = calloc(rec->nlocks, sizeof(*o->locks));
+	if (!o->locks)
+		return -1;
+	for (i = 0; i < rec->nlocks; i++) {
+		o->locks[i].off = rec->locks[i].off;
+		o->locks[i].len = rec->locks[i].len;
+		o->locks[i].excl = rec->locks[i].excl;
+	}
+	o->nlocks = o->locks_cap = rec->nlocks;
+	return 0;
+}
+
 static void free_tree(struct dfs_tree *t, struct dfs_session *s)
 {
 	if (t && t->root_fd >= 0)
@@ -180,7 +201,9 @@ static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec
 	int fd;
 
 	*why = !left ? "its durable handle timeout ran out" :
-	       !sh ? "its share is no longer configured" : NULL;
+	       !sh ? "its share is no longer configured" :
+	       rec->nlocks > DFS_DURABLE_REC_LOCKS ?
+	       "it held more byte-range locks than a record keeps" : NULL;
 	if (*why)
 		return -ETIME;
 	s = owner_of(srv, rec);
@@ -211,7 +234,8 @@ static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec
 	o->dev = rec->dev;
 	o->ino = rec->ino;
 	o->oplock = rec->oplock;
-	if (!o->path || dfs_durable_adopt(o, rec, dfs_monotonic_ms() + left)) {
+	if (!o->path || restore_locks(o, rec) ||
+	    dfs_durable_adopt(o, rec, dfs_monotonic_ms() + left)) {
 		/* the open owns fd now; the holders are ours until adopted */
 		*why = "out of memory";
 		dfs_open_close(srv, o);

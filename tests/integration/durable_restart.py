@@ -11,10 +11,14 @@ again meanwhile; the connection dies with it).
 Phase 2: on a new connection and session, reclaim both with DH2C, read
 kept.txt through the reclaimed handle, and have a second client open it
 for writing (it must get STATUS_SHARING_VIOLATION once the holder has
-acknowledged the oplock break). One line per outcome goes to "result":
+acknowledged the oplock break). The byte-range lock the holder took in
+phase 1 must still stand. One line per outcome goes to "result":
   reconnect-kept <status>       reconnect-replaced <status>
   same-fileid <yes|no>          read <hex of what was read>
   second-opener <status>        write-after <status>
+  lock-held <status>            read-locked <status>
+(the last two: a third client's LOCK and READ of the range the holder
+locked before the restart).
 """
 import os
 import struct
@@ -33,7 +37,10 @@ SYNCHRONIZE, READ_ATTRS = 0x100000, 0x80
 ACCESS = FILE_READ_DATA | FILE_WRITE_DATA | READ_ATTRS | SYNCHRONIZE
 FILE_SHARE_READ = 0x1
 STATUS = {0: "SUCCESS", 0xC0000034: "OBJECT_NAME_NOT_FOUND",
-          0xC0000043: "SHARING_VIOLATION", 0xC0000022: "ACCESS_DENIED"}
+          0xC0000043: "SHARING_VIOLATION", 0xC0000022: "ACCESS_DENIED",
+          0xC0000054: "FILE_LOCK_CONFLICT", 0xC0000055: "LOCK_NOT_GRANTED"}
+LOCK_EXCLUSIVE, LOCK_FAIL_IMMEDIATELY = 0x2, 0x10
+LOCKED = 10         # kept.txt's first bytes, locked before the restart
 
 port, user, pw, share, work = sys.argv[1:6]
 
@@ -120,6 +127,37 @@ def ack_break(c, tid, fid):
     return True
 
 
+def lock(c, tid, fid, off, length):
+    """LOCK one range exclusively, failing at once (impacket's lock() is
+    Python 2 only)."""
+    srv = c.getSMBServer()
+    req = srv.SMB_PACKET()
+    req["Command"] = s3.SMB2_LOCK
+    req["TreeID"] = tid
+    body = s3.SMB2Lock()
+    body["FileID"] = fid
+    body["LockCount"] = 1
+    body["LockSequence"] = 0
+    body["Locks"] = struct.pack("<QQII", off, length,
+                                LOCK_EXCLUSIVE | LOCK_FAIL_IMMEDIATELY, 0)
+    req["Data"] = body
+    ans = srv.recvSMB(srv.sendSMB(req))
+    if ans["Status"]:
+        raise smb3.SessionError(ans["Status"], ans)
+
+
+def third_opener():
+    """Another client reads kept.txt (sharing all): the lock taken before
+    the restart must still stand against it."""
+    c, tid = logon()
+    fid = c.getSMBServer().create(tid, "kept.txt", FILE_READ_DATA | SYNCHRONIZE,
+                                  7, 0x40, 1, 0x80)
+    res = ["lock-held %s" % try_status(lambda: lock(c, tid, fid, 0, LOCKED)),
+           "read-locked %s" % try_status(lambda: c.readFile(tid, fid, 0, LOCKED))]
+    c.close()
+    return res
+
+
 def second_opener(out):
     c, tid = logon()
     out.append(try_status(lambda: create(c, tid, "kept.txt", None,
@@ -150,6 +188,7 @@ def phase2(fids, guids):
                                         "" if acked else " (no break seen)"))
     res.append("write-after %s" % try_status(
         lambda: c.writeFile(tid, fid, b"again", len(DATA))))
+    res += third_opener()
     c.getSMBServer().close(tid, fid)
     return res
 
@@ -161,6 +200,7 @@ def main():
         guids[name] = uuid.uuid4().bytes
         fids[name] = create(c, tid, name, [dh2q(guids[name])])
         c.writeFile(tid, fids[name], DATA, 0)
+    lock(c, tid, fids["kept.txt"], 0, LOCKED)
     put("ready", "ok %s" % DATA.hex())
     if not wait_for("restarted", 120):
         return

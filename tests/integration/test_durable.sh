@@ -141,6 +141,10 @@ expect "durable.restart-share-mode-held" "$RESULT" \
 	test "$(result_of second-opener)" = SHARING_VIOLATION
 expect "durable.restart-write-after" "$RESULT" \
 	test "$(result_of write-after)" = SUCCESS
+expect "durable.restart-lock-kept" "$RESULT" \
+	test "$(result_of lock-held)" = LOCK_NOT_GRANTED
+expect "durable.restart-lock-blocks-read" "$RESULT" \
+	test "$(result_of read-locked)" = FILE_LOCK_CONFLICT
 wait "$HOLDER_PID" 2>/dev/null || true
 expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
 	test "$(xxd -p "$SHARE_DIR/kept.txt" | tr -d '\n')" = \

@@ -71,12 +71,22 @@ static struct dfs_durable_rec mkrec(uint64_t id)
 	snprintf(r.domain, sizeof(r.domain), "WORKGROUP");
 	snprintf(r.share_name, sizeof(r.share_name), "share");
 	snprintf(r.path, sizeof(r.path), "dir/file.txt");
+	r.lock_seq[0] = 0x13;
+	r.lock_seq[63] = 0x1f;
+	r.nlocks = 2;
+	r.locks[0].off = 0;
+	r.locks[0].len = 10;
+	r.locks[0].excl = true;
+	r.locks[1].off = ~0ull - 5;
+	r.locks[1].len = 5;
 	return r;
 }
 
 static void assert_same(const struct dfs_durable_rec *a,
 			const struct dfs_durable_rec *b)
 {
+	unsigned i;
+
 	ck_assert_mem_eq(a->create_guid, b->create_guid, 16);
 	ck_assert_mem_eq(a->client_guid, b->client_guid, 16);
 	ck_assert_uint_eq(a->access, b->access);
@@ -99,6 +109,13 @@ static void assert_same(const struct dfs_durable_rec *a,
 	ck_assert_str_eq(a->domain, b->domain);
 	ck_assert_str_eq(a->share_name, b->share_name);
 	ck_assert_str_eq(a->path, b->path);
+	ck_assert_mem_eq(a->lock_seq, b->lock_seq, 64);
+	ck_assert_uint_eq(a->nlocks, b->nlocks);
+	for (i = 0; i < a->nlocks && i < DFS_DURABLE_REC_LOCKS; i++) {
+		ck_assert_uint_eq(a->locks[i].off, b->locks[i].off);
+		ck_assert_uint_eq(a->locks[i].len, b->locks[i].len);
+		ck_assert(a->locks[i].excl == b->locks[i].excl);
+	}
 }
 
 START_TEST(test_encode_round_trip)
@@ -119,6 +136,7 @@ START_TEST(test_encode_round_trip)
 	memset(a.share_name, 's', sizeof(a.share_name) - 1);
 	memset(a.path, 'p', sizeof(a.path) - 1);
 	a.ngroups = DFS_DURABLE_REC_GROUPS;
+	a.nlocks = DFS_DURABLE_REC_LOCKS;
 	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
 	ck_assert_uint_gt(n, 0);
 	ck_assert_uint_le(n, sizeof(buf));
@@ -128,6 +146,13 @@ START_TEST(test_encode_round_trip)
 	ck_assert_uint_eq(dfs_durable_rec_encode(&a, buf, n - 1), 0);
 	a.ngroups = DFS_DURABLE_REC_GROUPS + 1;
 	ck_assert_uint_eq(dfs_durable_rec_encode(&a, buf, sizeof(buf)), 0);
+	/* more locks than are kept: the count says so, no entries follow */
+	a = mkrec(5);
+	a.nlocks = DFS_DURABLE_REC_LOCKS + 1;
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	ck_assert_uint_eq(b.nlocks, DFS_DURABLE_REC_LOCKS + 1);
 }
 END_TEST
 
@@ -163,6 +188,14 @@ START_TEST(test_decode_refuses_bad)
 	buf[96 + 12 + 1 + 2] = 0;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
 	buf[96 + 12 + 1 + 2] = 'i';
+	/* a lock's exclusive flag is 0 or 1; the last byte is the last lock's */
+	buf[n - 1] = 2;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[n - 1] = 0;
+	/* a lock count past the entries there are */
+	buf[n - 2 * 17 - 2] = 3;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[n - 2 * 17 - 2] = 2;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
 	assert_same(&a, &b);
 }

@@ -32,6 +32,10 @@
  *   then     the groups, 4 bytes each
  *   then     user, domain and share name: 1 byte length and the bytes
  *   then     the path: 2 bytes length and the bytes
+ *   then     64 bytes of LockSequence buckets
+ *   then     2 bytes number of byte-range locks, and per lock 8 bytes
+ *            offset, 8 bytes length, 1 byte exclusive (0 or 1); a number
+ *            over 64 says the open held more than were kept (no entries)
  */
 #include <errno.h>
 #include <lmdb.h>
@@ -105,6 +109,25 @@ static uint8_t flags_of(const struct dfs_durable_rec *r)
 	       (r->encrypt_data ? F_ENCRYPT : 0);
 }
 
+static bool put_locks(const struct dfs_durable_rec *r, uint8_t *out, size_t cap,
+		      size_t *n)
+{
+	unsigned i, kept = r->nlocks > DFS_DURABLE_REC_LOCKS ? 0 : r->nlocks;
+
+	if (*n + 64 + 2 + 17 * (size_t)kept > cap)
+		return false;
+	memcpy(out + *n, r->lock_seq, 64);
+	*n += 64;
+	out[(*n)++] = (uint8_t)r->nlocks;
+	out[(*n)++] = (uint8_t)(r->nlocks >> 8);
+	for (i = 0; i < kept; i++, *n += 17) {
+		put64(out + *n, r->locks[i].off);
+		put64(out + *n + 8, r->locks[i].len);
+		out[*n + 16] = r->locks[i].excl;
+	}
+	return true;
+}
+
 size_t dfs_durable_rec_encode(const struct dfs_durable_rec *r, uint8_t *out,
 			      size_t cap)
 {
@@ -135,7 +158,8 @@ size_t dfs_durable_rec_encode(const struct dfs_durable_rec *r, uint8_t *out,
 	if (!put_str(out, cap, &n, r->user, sizeof(r->user) - 1, 1) ||
 	    !put_str(out, cap, &n, r->domain, sizeof(r->domain) - 1, 1) ||
 	    !put_str(out, cap, &n, r->share_name, sizeof(r->share_name) - 1, 1) ||
-	    !put_str(out, cap, &n, r->path, sizeof(r->path) - 1, 2))
+	    !put_str(out, cap, &n, r->path, sizeof(r->path) - 1, 2) ||
+	    !put_locks(r, out, cap, &n))
 		return 0;
 	return n;
 }
@@ -158,6 +182,30 @@ static bool get_str(const uint8_t *in, size_t len, size_t *n, char *s,
 	memcpy(s, in + *n, slen);
 	s[slen] = '\0';
 	*n += slen;
+	return true;
+}
+
+static bool get_locks(const uint8_t *in, size_t len, size_t *n,
+		      struct dfs_durable_rec *r)
+{
+	unsigned i, kept;
+
+	if (len - *n < 64 + 2)
+		return false;
+	memcpy(r->lock_seq, in + *n, 64);
+	*n += 64;
+	r->nlocks = (uint16_t)(in[*n] | in[*n + 1] << 8);
+	*n += 2;
+	kept = r->nlocks > DFS_DURABLE_REC_LOCKS ? 0 : r->nlocks;
+	if (len - *n < 17 * (size_t)kept)
+		return false;
+	for (i = 0; i < kept; i++, *n += 17) {
+		if (in[*n + 16] > 1)
+			return false;
+		r->locks[i].off = get64(in + *n);
+		r->locks[i].len = get64(in + *n + 8);
+		r->locks[i].excl = in[*n + 16];
+	}
 	return true;
 }
 
@@ -201,7 +249,8 @@ int dfs_durable_rec_decode(const uint8_t *in, size_t len,
 	if (!get_str(in, len, &n, r->user, sizeof(r->user), 1) ||
 	    !get_str(in, len, &n, r->domain, sizeof(r->domain), 1) ||
 	    !get_str(in, len, &n, r->share_name, sizeof(r->share_name), 1) ||
-	    !get_str(in, len, &n, r->path, sizeof(r->path), 2) || n != len)
+	    !get_str(in, len, &n, r->path, sizeof(r->path), 2) ||
+	    !get_locks(in, len, &n, r) || n != len)
 		return -EINVAL;
 	return 0;
 }
@@ -237,6 +286,13 @@ int dfs_durable_db_open(const char *dir, struct dfs_durable_db **out)
 	if (!db)
 		return -ENOMEM;
 	rc = dfs_lmdb_env_open(dir, DURABLE_FILE, DURABLE_MAP_SIZE, &db->env);
+	/*
+	 * The records are for a daemon that dies, not a machine: what a
+	 * commit wrote is in the page cache for the next daemon to read, so
+	 * no fsync per commit (a LOCK on a durable open rewrites its record).
+	 */
+	if (!rc)
+		rc = dfs_lmdb_errno(mdb_env_set_flags(db->env, MDB_NOSYNC, 1));
 	if (!rc)
 		rc = open_dbi(db);
 	if (rc) {

@@ -15,6 +15,13 @@
 struct dfs_durable_db;
 
 #define DFS_DURABLE_REC_GROUPS 64
+/* Byte-range locks a record keeps; an open holding more is not restored */
+#define DFS_DURABLE_REC_LOCKS 64
+
+struct dfs_durable_rec_lock {
+	uint64_t off, len;
+	bool excl;
+};
 
 struct dfs_durable_rec {
 	uint64_t persistent_id;		/* the key; also the volatile id */
@@ -38,11 +45,15 @@ struct dfs_durable_rec {
 	char domain[128];
 	char share_name[81];		/* [section] of the share */
 	char path[4096];		/* share-relative, '/'-separated */
+	uint8_t lock_seq[64];		/* LockSequence buckets (server.h) */
+	uint16_t nlocks;		/* > DFS_DURABLE_REC_LOCKS: too many kept */
+	struct dfs_durable_rec_lock locks[DFS_DURABLE_REC_LOCKS];
 };
 
 /* Largest encoded record (bytes) */
 #define DFS_DURABLE_REC_MAX \
-	(96 + 4 * DFS_DURABLE_REC_GROUPS + 3 * (1 + 127) + 2 + 4095)
+	(96 + 4 * DFS_DURABLE_REC_GROUPS + 3 * (1 + 127) + 2 + 4095 + 64 + 2 + \
+	 17 * DFS_DURABLE_REC_LOCKS)
 
 /*
  * The value stored for rec (the key is its persistent id): length written
