@@ -189,52 +189,61 @@ static u64 time_left(const struct dfs_server *srv,
 	       rec->deadline_wall_ms - now_wall : kept;
 }
 
-/* 0, or -errno with *why saying what went wrong */
-static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec,
-		       u64 now_wall, const char **why)
+/* Why rec cannot be restored at all, or NULL */
+static const char *not_restorable(const struct dfs_durable_rec *rec,
+				  const struct dfs_share_cfg *sh, u64 left)
 {
-	const struct dfs_share_cfg *sh = share_named(srv, rec->share_name);
-	struct dfs_session *s = NULL;
-	struct dfs_tree *t = NULL;
-	struct dfs_open *o;
-	u64 left = time_left(srv, rec, now_wall);
-	int fd;
+	if (!left)
+		return "its durable handle timeout ran out";
+	if (!sh)
+		return "its share is no longer configured";
+	if (rec->nlocks > DFS_DURABLE_REC_LOCKS)
+		return "it held more byte-range locks than a record keeps";
+	return NULL;
+}
 
-	*why = !left ? "its durable handle timeout ran out" :
-	       !sh ? "its share is no longer configured" :
-	       rec->nlocks > DFS_DURABLE_REC_LOCKS ?
-	       "it held more byte-range locks than a record keeps" : NULL;
-	if (*why)
-		return -ETIME;
-	s = owner_of(srv, rec);
-	t = s ? tree_of(sh, s) : NULL;
-	*why = "out of memory or share root missing";
-	if (!t) {
-		free_tree(t, s);
-		return -ENOMEM;
-	}
-	fd = reopen_same_file(t, rec);
-	if (fd < 0) {
-		*why = fd == -ESTALE ? "the path names another file now" :
-		       strerror(-fd);
-		free_tree(t, s);
-		return fd;
-	}
-	o = dfs_open_at(srv, rec->persistent_id, t);
-	if (!o) {
-		*why = "its FileId's slot is taken";
-		close(fd);
-		free_tree(t, s);
-		return -EEXIST;
-	}
+/* What the open was, on the new open o of fd; 0 or -1 without memory */
+static int fill_open(struct dfs_open *o, const struct dfs_durable_rec *rec,
+		     int fd)
+{
 	o->fd = fd;
-	o->path = strdup(rec->path);
 	o->access = rec->access;
 	o->share_access = rec->share;
 	o->dev = rec->dev;
 	o->ino = rec->ino;
 	o->oplock = rec->oplock;
-	if (!o->path || restore_locks(o, rec) ||
+	o->path = strdup(rec->path);
+	return !o->path || restore_locks(o, rec) ? -1 : 0;
+}
+
+/* 0, or -errno with *why saying what went wrong */
+static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec,
+		       u64 now_wall, const char **why)
+{
+	const struct dfs_share_cfg *sh = share_named(srv, rec->share_name);
+	u64 left = time_left(srv, rec, now_wall);
+	struct dfs_session *s;
+	struct dfs_tree *t;
+	struct dfs_open *o;
+	int fd;
+
+	*why = not_restorable(rec, sh, left);
+	if (*why)
+		return -ETIME;
+	s = owner_of(srv, rec);
+	t = s ? tree_of(sh, s) : NULL;
+	fd = t ? reopen_same_file(t, rec) : -ENOMEM;
+	o = fd >= 0 ? dfs_open_at(srv, rec->persistent_id, t) : NULL;
+	if (!o) {
+		*why = !t ? "out of memory or share root missing" :
+		       fd == -ESTALE ? "the path names another file now" :
+		       fd < 0 ? strerror(-fd) : "its FileId's slot is taken";
+		if (fd >= 0)
+			close(fd);
+		free_tree(t, s);
+		return fd < 0 ? fd : -EEXIST;
+	}
+	if (fill_open(o, rec, fd) ||
 	    dfs_durable_adopt(o, rec, dfs_monotonic_ms() + left)) {
 		/* the open owns fd now; the holders are ours until adopted */
 		*why = "out of memory";
