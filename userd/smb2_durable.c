@@ -21,9 +21,9 @@
  * installs them again with the new session (FID_SET, kernel_mode.c).
  *
  * Every durable open is also recorded in durable.mdb (store/durable_db.c),
- * and rewritten when it disconnects, reconnects or is renamed: a restarted
- * daemon opens the recorded files again (smb2_durable_restore.c). Records
- * outlive a stop as they outlive a crash.
+ * and rewritten when it disconnects, reconnects, is renamed or its locks
+ * change (smb2_lock.c): a restarted daemon opens the recorded files again
+ * (smb2_durable_restore.c). Records outlive a stop as they outlive a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
