@@ -72,6 +72,38 @@ struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t)
 	return o;
 }
 
+/*
+ * An open under a FileId chosen before (a durable open a previous daemon
+ * granted, smb2_durable_restore.c): its slot must be free. New ids then
+ * continue past its generation, so none repeats an id still held.
+ */
+struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t)
+{
+	u32 slot = (u32)id, gen = (u32)(id >> 32);
+	struct dfs_open *o;
+
+	if (slot >= OPEN_TABLE_MAX || !gen || gen == 0xFFFFFFFFu)
+		return NULL;
+	while (slot >= srv->opens_cap)
+		if (table_grow(srv) < 0)
+			return NULL;
+	if (srv->opens[slot])
+		return NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	if (gen > srv->open_gen)
+		srv->open_gen = gen;
+	o->volatile_id = id;
+	o->persistent_id = id;
+	o->tree = t;
+	o->sess = t->sess;
+	o->fd = -1;
+	srv->opens[slot] = o;
+	o->sess->nopens++;
+	return o;
+}
+
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 {
 	struct dfs_server *srv = r->srv;
@@ -347,5 +379,7 @@ void dfs_open_renamed(struct dfs_server *srv, const void *share,
 			continue;
 		if (repath(&o->path, from, flen, to) < 0)
 			log_err("out of memory re-pointing an open after rename");
+		else
+			dfs_durable_changed(srv, o);
 	}
 }

@@ -385,6 +385,8 @@ void dfs_server_tick(struct dfs_server *srv);
 
 /* Open table (open_table.c) */
 struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);
+/* An open with a given FileId (persistent = volatile), if its slot is free */
+struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t);
 /* Resolve a request's FileId, honouring the related-compound 0xFF..FF id. */
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
 void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);

@@ -16,15 +16,20 @@
  *
  * Persistent handles need continuously available shares, which we do not
  * have: a persistent request gets at most a durable handle. Kernel mode
- * grants none: dittofs.ko holds the fds of registered FileIds and does
- * not yet keep an open past its connection.
+ * grants them too: a lost connection's durable opens leave the module's
+ * FileId table (FID_DEL) with the session that owned them, and a reconnect
+ * installs them again with the new session (FID_SET, kernel_mode.c).
  *
- * Every durable open is also recorded in durable.mdb (store/durable_db.c).
+ * Every durable open is also recorded in durable.mdb (store/durable_db.c),
+ * and rewritten when it disconnects, reconnects, is renamed or its locks
+ * change (smb2_lock.c): a restarted daemon opens the recorded files again
+ * (smb2_durable_restore.c). Records outlive a stop as they outlive a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "userd/config.h"
@@ -53,6 +58,7 @@ struct dfs_durable {
 struct dfs_durable_state {
 	struct dfs_durable_db *db;
 	struct dfs_conn gone;		/* "(disconnected)": never in srv->conns */
+	bool stopping;			/* closing for a stop: records stay */
 };
 
 static struct dfs_durable_state *state_of(struct dfs_server *srv)
@@ -113,38 +119,99 @@ u32 dfs_durable_validate(const struct dfs_durable_req *d)
 
 /* ---- the record store ------------------------------------------------- */
 
+static u64 wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+/* Its byte-range locks and LockSequence buckets, so a restart keeps them */
+static void fill_locks(const struct dfs_open *o, struct dfs_durable_rec *rec)
+{
+	u32 i;
+
+	memcpy(rec->lock_seq, o->lock_seq, sizeof(rec->lock_seq));
+	rec->nlocks = o->nlocks > 0xffff ? 0xffff : (u16)o->nlocks;
+	if (o->nlocks > DFS_DURABLE_REC_LOCKS)
+		return;	/* too many: the record says so, and keeps none */
+	for (i = 0; i < o->nlocks; i++) {
+		rec->locks[i].off = o->locks[i].off;
+		rec->locks[i].len = o->locks[i].len;
+		rec->locks[i].excl = o->locks[i].excl;
+	}
+}
+
+/* What a restarted daemon needs to open o again for its owner */
+static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
+{
+	const struct dfs_durable *d = o->durable;
+	const struct dfs_session *s = o->sess;
+	u64 now = dfs_monotonic_ms();
+
+	memset(rec, 0, sizeof(*rec));
+	rec->persistent_id = o->persistent_id;
+	memcpy(rec->create_guid, d->create_guid, 16);
+	memcpy(rec->client_guid, d->client_guid, 16);
+	rec->access = o->access;
+	rec->share = o->share_access;
+	rec->timeout_ms = d->timeout_ms;
+	rec->version = d->version;
+	rec->oplock = o->oplock;
+	rec->disconnected = d->disconnected;
+	if (d->disconnected)
+		rec->deadline_wall_ms = wall_ms() +
+			(d->deadline_ms > now ? d->deadline_ms - now : 0);
+	rec->dev = o->dev;
+	rec->ino = o->ino;
+	rec->birth_ns = dfs_durable_birth(o->fd);
+	rec->uid = s->uid;
+	rec->gid = s->gid;
+	rec->ngroups = s->ngroups > 0 && s->ngroups <= DFS_DURABLE_REC_GROUPS ?
+		       (u8)s->ngroups : 0;
+	memcpy(rec->groups, s->groups, rec->ngroups * sizeof(rec->groups[0]));
+	rec->guest = s->guest;
+	rec->anonymous = s->anonymous;
+	rec->encrypt_data = s->encrypt_data;
+	snprintf(rec->user, sizeof(rec->user), "%s", s->user);
+	snprintf(rec->domain, sizeof(rec->domain), "%s", s->domain);
+	snprintf(rec->share_name, sizeof(rec->share_name), "%s",
+		 o->tree->share ? o->tree->share->name : "IPC$");
+	snprintf(rec->path, sizeof(rec->path), "%s", o->path ? o->path : "");
+	fill_locks(o, rec);
+}
+
 static void record(struct dfs_open *o)
 {
 	struct dfs_durable_state *ds = state_of(o->sess->conn->srv);
-	struct dfs_durable *d = o->durable;
-	struct dfs_durable_rec rec;
+	struct dfs_durable_rec *rec;
 	int rc;
 
 	if (!ds || !ds->db)
 		return;
-	memset(&rec, 0, sizeof(rec));
-	rec.persistent_id = o->persistent_id;
-	memcpy(rec.create_guid, d->create_guid, 16);
-	memcpy(rec.client_guid, d->client_guid, 16);
-	rec.access = o->access;
-	rec.share = o->share_access;
-	rec.timeout_ms = d->timeout_ms;
-	rec.version = d->version;
-	rec.disconnected = d->disconnected;
-	snprintf(rec.user, sizeof(rec.user), "%s", o->sess->user);
-	snprintf(rec.path, sizeof(rec.path), "%s/%s",
-		 o->tree->share ? o->tree->share->name : "IPC$",
-		 o->path ? o->path : "");
-	rc = dfs_durable_db_put(ds->db, &rec);
+	rec = malloc(sizeof(*rec));
+	if (!rec) {
+		log_err("durable.mdb: out of memory recording an open");
+		return;
+	}
+	fill_record(o, rec);
+	rc = dfs_durable_db_put(ds->db, rec);
 	if (rc)
 		log_err("durable.mdb: cannot record open %016llx: %s",
 			(unsigned long long)o->persistent_id, strerror(-rc));
+	free(rec);
+}
+
+void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o)
+{
+	if (o->durable)
+		record(o);
 }
 
 int dfs_durable_start(struct dfs_server *srv)
 {
 	struct dfs_durable_state *ds = calloc(1, sizeof(*ds));
-	unsigned dropped;
 	int rc;
 
 	if (!ds)
@@ -153,17 +220,16 @@ int dfs_durable_start(struct dfs_server *srv)
 	ds->gone.fd = -1;
 	ds->gone.closing = true;
 	snprintf(ds->gone.peer, sizeof(ds->gone.peer), "(disconnected)");
-	rc = dfs_durable_db_open(srv->cfg->state_dir, &ds->db, &dropped);
+	srv->durable = ds;
+	rc = dfs_durable_db_open(srv->cfg->state_dir, &ds->db);
 	if (rc) {
 		/* durable handles still work; only the records are missing */
 		log_err("durable.mdb in %s: %s", srv->cfg->state_dir, strerror(-rc));
 		ds->db = NULL;
-	} else if (dropped) {
-		log_info("dropped %u durable open(s) a previous dittofsd held: "
-			 "a user-mode daemon cannot keep them across a restart",
-			 dropped);
+		return 0;
 	}
-	srv->durable = ds;
+	/* the durable opens a previous daemon granted, for their clients */
+	dfs_durable_restore(srv, ds->db);
 	return 0;
 }
 
@@ -175,7 +241,11 @@ void dfs_durable_stop(struct dfs_server *srv)
 
 	if (!ds)
 		return;
-	/* the daemon stops: what no client reclaimed goes, and its record */
+	/*
+	 * The daemon stops: its disconnected opens close, but their records
+	 * stay, so that the next daemon reopens them for their clients.
+	 */
+	ds->stopping = true;
 	for (i = 0; i < srv->opens_cap; i++) {
 		o = srv->opens[i];
 		if (o && dfs_durable_disconnected(o))
@@ -184,6 +254,33 @@ void dfs_durable_stop(struct dfs_server *srv)
 	dfs_durable_db_close(ds->db);
 	free(ds);
 	srv->durable = NULL;
+}
+
+struct dfs_conn *dfs_durable_gone_conn(struct dfs_server *srv)
+{
+	return &state_of(srv)->gone;
+}
+
+int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
+		      u64 deadline_ms)
+{
+	struct dfs_durable *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -1;
+	d->version = rec->version;
+	memcpy(d->create_guid, rec->create_guid, 16);
+	memcpy(d->client_guid, rec->client_guid, 16);
+	d->timeout_ms = rec->timeout_ms;
+	d->create_action = FILE_OPENED;
+	d->disconnected = true;
+	d->deadline_ms = deadline_ms;
+	d->hold_sess = o->sess;
+	d->hold_tree = o->tree;
+	o->durable = d;
+	/* the record now says disconnected, with the deadline it has here */
+	record(o);
+	return 0;
 }
 
 /* ---- granting --------------------------------------------------------- */
@@ -200,7 +297,7 @@ static u32 grant_timeout(const struct dfs_server *srv,
 }
 
 /* How long the server really keeps it: a client cannot ask for days */
-static u32 kept_ms(const struct dfs_server *srv, u32 timeout)
+u32 dfs_durable_kept_ms(const struct dfs_server *srv, u32 timeout)
 {
 	u32 cap = srv->cfg->durable_timeout * 1000u;
 
@@ -219,10 +316,10 @@ static bool grant(struct dfs_server *srv, const struct dfs_conn *c,
 		return false;
 	/*
 	 * Only with a batch oplock (we offer no leases, so no handle
-	 * lease), on a 2.1+ connection for v1 and 3.x for v2, not in kernel
-	 * mode, and not when switched off.
+	 * lease), on a 2.1+ connection for v1 and 3.x for v2, and not when
+	 * switched off.
 	 */
-	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH || srv->kernel ||
+	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH ||
 	    !srv->cfg->durable_timeout || o->stream || o->is_dir ||
 	    c->dialect < SMB2_DIALECT_210 ||
 	    (d->v2_req && c->dialect < SMB2_DIALECT_300))
@@ -338,6 +435,8 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	}
 	/* requests pending on it (a blocked LOCK) had their session: they end */
 	dfs_async_complete_open(o, STATUS_CANCELLED);
+	/* kernel mode: the module forgets it with its session's id */
+	dfs_kernel_open_gone(o);
 	if (make_holders(ds, o) < 0) {
 		log_err("out of memory keeping durable open %016llx",
 			(unsigned long long)o->persistent_id);
@@ -348,11 +447,11 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	o->sess->nopens = 1;
 	o->tree = d->hold_tree;
 	d->disconnected = true;
-	d->deadline_ms = dfs_monotonic_ms() + kept_ms(ds->gone.srv, d->timeout_ms);
+	d->deadline_ms = dfs_monotonic_ms() + dfs_durable_kept_ms(ds->gone.srv, d->timeout_ms);
 	record(o);
 	log_verbose("durable open %016llx '%s' kept for %u ms",
 		    (unsigned long long)o->persistent_id, o->path,
-		    kept_ms(ds->gone.srv, d->timeout_ms));
+		    dfs_durable_kept_ms(ds->gone.srv, d->timeout_ms));
 }
 
 /* Disconnect the durable opens of connection c, or of session s */
@@ -430,7 +529,7 @@ void dfs_durable_open_gone(struct dfs_server *srv, struct dfs_open *o)
 
 	if (!d)
 		return;
-	if (ds && ds->db)
+	if (ds && ds->db && !ds->stopping)
 		dfs_durable_db_del(ds->db, o->persistent_id);
 	free_holders(d);
 	o->durable = NULL;

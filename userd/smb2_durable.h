@@ -83,4 +83,25 @@ void dfs_durable_open_gone(struct dfs_server *srv, struct dfs_open *o);
 int dfs_durable_start(struct dfs_server *srv);
 void dfs_durable_stop(struct dfs_server *srv);
 
+/* ---- a restart (smb2_durable_restore.c and what it uses) --------------- */
+struct dfs_durable_db;
+struct dfs_durable_rec;
+/* Reopen the durable opens recorded in db; drop the records that cannot be */
+void dfs_durable_restore(struct dfs_server *srv, struct dfs_durable_db *db);
+/* The birth time (ns) of the file open at fd, 0 if the filesystem has none */
+u64 dfs_durable_birth(int fd);
+/* How long a durable open of this timeout (ms) is kept disconnected */
+u32 dfs_durable_kept_ms(const struct dfs_server *srv, u32 timeout);
+/* The connection disconnected opens' holder sessions point at */
+struct dfs_conn *dfs_durable_gone_conn(struct dfs_server *srv);
+/*
+ * o, opened again from rec with a holder session and tree of its own
+ * (o->sess, o->tree), becomes a disconnected durable open until
+ * deadline_ms (monotonic). 0, or -1 without memory (o unchanged).
+ */
+int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
+		      u64 deadline_ms);
+/* o's path (a rename), locks or LockSequence changed: its record follows */
+void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o);
+
 #endif /* DITTOFSD_SMB2_DURABLE_H */

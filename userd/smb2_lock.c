@@ -16,6 +16,7 @@
 
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 #include "userd/server.h"
 
 #ifndef STATUS_INVALID_LOCK_RANGE
@@ -237,6 +238,7 @@ again:
 				continue;
 			if (lock_add(srv, w->o, &w->l))
 				continue;
+			dfs_durable_changed(srv, w->o);
 			a->priv = NULL;
 			free(w);
 			lock_rsp(body);
@@ -425,6 +427,8 @@ u32 smb2_lock(struct dfs_req *r)
 		return st;
 	if (bucket)
 		o->lock_seq[bucket - 1] = 0x10 | (seq & 0xf);
+	/* a durable open's record keeps its locks for a restarted daemon */
+	dfs_durable_changed(r->srv, o);
 done:
 	lock_rsp(r->rsp_body);
 	r->rsp_len = LOCK_RSP_SIZE;

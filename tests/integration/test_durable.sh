@@ -6,10 +6,13 @@
 # test_durable.sh - durable handles seen from the administrator's side:
 # smbtorture's durable-open-disconnect leaves a durable open behind when its
 # connection drops; dittofsctl file list must show it, durable.mdb must hold
-# its record, the 'durable handle timeout' must close it, and after a kill -9
-# the restarted daemon must report and drop the stale record. (Reconnecting
-# is judged by smbtorture smb2.durable-open / durable-v2-open in
-# test_conformance.sh.)
+# its record, the 'durable handle timeout' must close it. Then a client
+# (durable_restart.py) holds durable opens across kill -9 and restart of the
+# daemon: the new daemon reopens them from durable.mdb, the client reclaims
+# them with DH2C, reads what it wrote, and a second opener meets their share
+# mode. Last, a clean stop keeps a disconnected open's record and the next
+# daemon restores it. (Reconnecting without a restart is judged by smbtorture
+# smb2.durable-open / durable-v2-open in test_conformance.sh.)
 set -euo pipefail
 
 # shellcheck source=tests/integration/lib.sh
@@ -59,24 +62,107 @@ for _ in $(seq 1 $((TIMEOUT_S * 4 + 8))); do
 done
 check "durable.closed-after-timeout" test "$gone" = 1
 
-# a daemon killed with durable opens left records; its successor drops them
-out=$(leave_durable)
-expect "durable.disconnect-test-passes-again" "$out" has '^success: open-oplock-disconnect' "$out"
-ctl file list
-expect "durable.file-list-shows-second-open" "$CTL_OUT" \
-	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
+# wait_port_free: the killed daemon's io_uring may hold the socket a moment
+wait_port_free() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		port_in_use "$SMB_PORT" || ss -Hltn "sport = :$SMB_PORT" 2>/dev/null | grep -q . || return 0
+		sleep 0.2
+	done
+}
+
+# wait_file FILE: true once FILE exists (60 s at most)
+wait_file() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ -f $1 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# result_of KEY: the value the restart client reported for KEY
+result_of() { sed -n "s/^$1 //p" "$HOLD/result" 2>/dev/null; }
+
+# --- a durable open survives kill -9 and restart of the daemon --------------
+# A client (durable_restart.py, impacket) holds kept.txt and replaced.txt
+# open durable, having written DATA; the daemon is killed; replaced.txt is
+# swapped for another file while no daemon runs; a new daemon reopens
+# kept.txt from durable.mdb and refuses replaced.txt; the client reclaims
+# both on a new connection (DH2C).
+PY=${PYTHON:-/usr/bin/python3}
+if ! "$PY" -c 'import impacket' 2>/dev/null; then
+	skip "durable.restart" "python3-impacket is not installed (tools/install-deps.sh)"
+	finish
+fi
+# the client must be able to come back within the timeout it was granted
+stop_dittofsd
+write_dittofs_conf "$SERVER_CONF" "$SMB_PORT" "$SHARE_DIR" "$STATE_DIR" \
+	"durable handle timeout = 60"
+start_dittofsd "$SERVER_CONF"
+
+HOLD=$TEST_TMP/restart
+mkdir -p "$HOLD"
+"$PY" "$(dirname "${BASH_SOURCE[0]}")/durable_restart.py" "$SMB_PORT" \
+	"$SMB_USER" "$SMB_PASS" "$SMB_SHARE" "$HOLD" >"$HOLD/log" 2>&1 &
+HOLDER_PID=$!
+trap 'kill "$HOLDER_PID" 2>/dev/null || true; lib_exit' EXIT
+wait_file "$HOLD/ready" || true
+expect "durable.restart-client-opened" "$(cat "$HOLD/ready" "$HOLD/log" 2>&1)" \
+	grep -q '^ok ' "$HOLD/ready"
+DATA_HEX=$(sed -n 's/^ok //p' "$HOLD/ready")
+
 kill -KILL "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
-# the killed daemon's io_uring may hold the listening socket for a moment
-for _ in $(seq 1 100); do
-	port_in_use "$SMB_PORT" || ss -Hltn "sport = :$SMB_PORT" 2>/dev/null | grep -q . || break
-	sleep 0.2
-done
+wait_port_free
+# a new file first, so that it cannot get the old one's inode number
+echo "another file" >"$SHARE_DIR/replaced.new"
+mv "$SHARE_DIR/replaced.new" "$SHARE_DIR/replaced.txt"
 start_dittofsd "$SERVER_CONF"
-expect "durable.restart-drops-stale-record" "$(cat "$SERVER_LOG")" \
-	grep -q 'dropped 1 durable open' "$SERVER_LOG"
+expect "durable.restart-reopens-kept" "$(cat "$SERVER_LOG")" \
+	grep -q 'restored 1 durable open(s) a previous dittofsd held, dropped 1' "$SERVER_LOG"
+expect "durable.restart-refuses-replaced" "$(cat "$SERVER_LOG")" \
+	grep -q "replaced.txt' of a previous dittofsd not restored: the path names another file" \
+	"$SERVER_LOG"
 ctl file list
-expect "durable.restart-file-list-empty" "$CTL_OUT" \
-	bash -c '! grep -q durable_open_oplock_disconnect_ <<<"$1"' _ "$CTL_OUT"
+expect "durable.restart-file-list-shows-restored" "$CTL_OUT" has 'kept\.txt' "$CTL_OUT"
+
+touch "$HOLD/restarted"
+wait_file "$HOLD/result" || true
+RESULT="$(cat "$HOLD/result" "$HOLD/log" 2>&1)"
+expect "durable.restart-reconnect" "$RESULT" \
+	test "$(result_of reconnect-kept)" = SUCCESS
+expect "durable.restart-same-fileid" "$RESULT" test "$(result_of same-fileid)" = yes
+expect "durable.restart-read-what-was-written" "$RESULT" \
+	test -n "$DATA_HEX" -a "$(result_of read)" = "$DATA_HEX"
+expect "durable.restart-replaced-is-lost" "$RESULT" \
+	test "$(result_of reconnect-replaced)" = OBJECT_NAME_NOT_FOUND
+expect "durable.restart-share-mode-held" "$RESULT" \
+	test "$(result_of second-opener)" = SHARING_VIOLATION
+expect "durable.restart-write-after" "$RESULT" \
+	test "$(result_of write-after)" = SUCCESS
+expect "durable.restart-lock-kept" "$RESULT" \
+	test "$(result_of lock-held)" = LOCK_NOT_GRANTED
+expect "durable.restart-lock-blocks-read" "$RESULT" \
+	test "$(result_of read-locked)" = FILE_LOCK_CONFLICT
+wait "$HOLDER_PID" 2>/dev/null || true
+expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
+	test "$(xxd -p "$SHARE_DIR/kept.txt" | tr -d '\n')" = \
+	"${DATA_HEX}$(printf again | xxd -p)"
+# closed by its client: no record is left for a next restart
+ctl file list
+expect "durable.restart-closed-by-client" "$CTL_OUT" \
+	bash -c '! grep -q "kept\.txt" <<<"$1"' _ "$CTL_OUT"
+
+# --- a clean stop keeps the records as a crash does --------------------------
+out=$(leave_durable)
+expect "durable.stop-disconnect-test-passes" "$out" has '^success: open-oplock-disconnect' "$out"
+stop_dittofsd
+start_dittofsd "$SERVER_CONF"
+expect "durable.stop-then-start-restores" "$(cat "$SERVER_LOG")" \
+	grep -q 'restored 1 durable open(s) a previous dittofsd held, dropped 0' "$SERVER_LOG"
+ctl file list
+expect "durable.stop-then-start-file-list" "$CTL_OUT" \
+	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
 
 finish

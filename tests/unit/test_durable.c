@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_durable.c - durable handles: the LMDB record store (round trip,
- * delete, stale records dropped at open) and the parsing and validation
- * of the DHnQ/DH2Q/DHnC/DH2C create contexts.
+ * test_durable.c - durable handles: the record encoding a restarted
+ * daemon reopens from (round trip, every truncation and bad field
+ * refused), the LMDB record store (put, replace, delete, records kept
+ * across a reopen, unparsable ones dropped) and the parsing and
+ * validation of the DHnQ/DH2Q/DHnC/DH2C create contexts.
  */
 #include <errno.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,27 +49,169 @@ static struct dfs_durable_rec mkrec(uint64_t id)
 	memset(&r, 0, sizeof(r));
 	r.persistent_id = id;
 	memset(r.create_guid, 0xab, 16);
+	memset(r.client_guid, 0xcd, 16);
 	r.access = 0x12019f;
+	r.share = 0x1;
 	r.timeout_ms = 60000;
 	r.version = 2;
+	r.oplock = 0x09;
+	r.disconnected = true;
+	r.deadline_wall_ms = 0x0123456789abcdefull;
+	r.dev = 0xfd01;
+	r.ino = 0x1122334455667788ull;
+	r.birth_ns = 0x99aabbccddeeff00ull;
+	r.uid = 1000;
+	r.gid = 1001;
+	r.ngroups = 3;
+	r.groups[0] = 4;
+	r.groups[1] = 27;
+	r.groups[2] = 0xfffffffeu;
+	r.encrypt_data = true;
 	snprintf(r.user, sizeof(r.user), "alice");
-	snprintf(r.path, sizeof(r.path), "share/dir/file.txt");
+	snprintf(r.domain, sizeof(r.domain), "WORKGROUP");
+	snprintf(r.share_name, sizeof(r.share_name), "share");
+	snprintf(r.path, sizeof(r.path), "dir/file.txt");
+	r.lock_seq[0] = 0x13;
+	r.lock_seq[63] = 0x1f;
+	r.nlocks = 2;
+	r.locks[0].off = 0;
+	r.locks[0].len = 10;
+	r.locks[0].excl = true;
+	r.locks[1].off = ~0ull - 5;
+	r.locks[1].len = 5;
 	return r;
 }
+
+static void assert_same(const struct dfs_durable_rec *a,
+			const struct dfs_durable_rec *b)
+{
+	unsigned i;
+
+	ck_assert_mem_eq(a->create_guid, b->create_guid, 16);
+	ck_assert_mem_eq(a->client_guid, b->client_guid, 16);
+	ck_assert_uint_eq(a->access, b->access);
+	ck_assert_uint_eq(a->share, b->share);
+	ck_assert_uint_eq(a->timeout_ms, b->timeout_ms);
+	ck_assert_uint_eq(a->version, b->version);
+	ck_assert_uint_eq(a->oplock, b->oplock);
+	ck_assert(a->disconnected == b->disconnected);
+	ck_assert_uint_eq(a->deadline_wall_ms, b->deadline_wall_ms);
+	ck_assert_uint_eq(a->dev, b->dev);
+	ck_assert_uint_eq(a->ino, b->ino);
+	ck_assert_uint_eq(a->birth_ns, b->birth_ns);
+	ck_assert_uint_eq(a->uid, b->uid);
+	ck_assert_uint_eq(a->gid, b->gid);
+	ck_assert_uint_eq(a->ngroups, b->ngroups);
+	ck_assert_mem_eq(a->groups, b->groups, a->ngroups * sizeof(a->groups[0]));
+	ck_assert(a->guest == b->guest && a->anonymous == b->anonymous &&
+		  a->encrypt_data == b->encrypt_data);
+	ck_assert_str_eq(a->user, b->user);
+	ck_assert_str_eq(a->domain, b->domain);
+	ck_assert_str_eq(a->share_name, b->share_name);
+	ck_assert_str_eq(a->path, b->path);
+	ck_assert_mem_eq(a->lock_seq, b->lock_seq, 64);
+	ck_assert_uint_eq(a->nlocks, b->nlocks);
+	for (i = 0; i < a->nlocks && i < DFS_DURABLE_REC_LOCKS; i++) {
+		ck_assert_uint_eq(a->locks[i].off, b->locks[i].off);
+		ck_assert_uint_eq(a->locks[i].len, b->locks[i].len);
+		ck_assert(a->locks[i].excl == b->locks[i].excl);
+	}
+}
+
+START_TEST(test_encode_round_trip)
+{
+	static uint8_t buf[DFS_DURABLE_REC_MAX];
+	static struct dfs_durable_rec a, b;
+	size_t n;
+
+	a = mkrec(5);
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 96);
+	memset(&b, 0x77, sizeof(b));
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+	/* the longest names and path there is room for still fit */
+	memset(a.user, 'u', sizeof(a.user) - 1);
+	memset(a.domain, 'd', sizeof(a.domain) - 1);
+	memset(a.share_name, 's', sizeof(a.share_name) - 1);
+	memset(a.path, 'p', sizeof(a.path) - 1);
+	a.ngroups = DFS_DURABLE_REC_GROUPS;
+	a.nlocks = DFS_DURABLE_REC_LOCKS;
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(n, sizeof(buf));
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+	/* a record that does not fit is refused, not cut */
+	ck_assert_uint_eq(dfs_durable_rec_encode(&a, buf, n - 1), 0);
+	a.ngroups = DFS_DURABLE_REC_GROUPS + 1;
+	ck_assert_uint_eq(dfs_durable_rec_encode(&a, buf, sizeof(buf)), 0);
+	/* more locks than are kept: the count says so, no entries follow */
+	a = mkrec(5);
+	a.nlocks = DFS_DURABLE_REC_LOCKS + 1;
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	ck_assert_uint_eq(b.nlocks, DFS_DURABLE_REC_LOCKS + 1);
+}
+END_TEST
+
+/* Every cut of a valid record, and bad fields, are refused before use */
+START_TEST(test_decode_refuses_bad)
+{
+	static uint8_t buf[DFS_DURABLE_REC_MAX];
+	static struct dfs_durable_rec a, b;
+	size_t n, i;
+
+	a = mkrec(5);
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(dfs_durable_rec_decode(buf, i, &b), -EINVAL);
+	/* trailing bytes mean it is not what we wrote */
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n + 1, &b), -EINVAL);
+	/* format 1 (before restarts kept opens) and unknown durable versions */
+	buf[0] = 1;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[0] = 2;
+	buf[2] = 3;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[2] = 2;
+	/* more groups than a session holds */
+	buf[80] = DFS_DURABLE_REC_GROUPS + 1;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[80] = 3;
+	/* a user name length that runs past the end */
+	buf[96 + 12] = 0xff;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[96 + 12] = 5;
+	/* a NUL inside a name would cut it short */
+	buf[96 + 12 + 1 + 2] = 0;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[96 + 12 + 1 + 2] = 'i';
+	/* a lock's exclusive flag is 0 or 1; the last byte is the last lock's */
+	buf[n - 1] = 2;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[n - 1] = 0;
+	/* a lock count past the entries there are */
+	buf[n - 2 * 17 - 2] = 3;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[n - 2 * 17 - 2] = 2;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+}
+END_TEST
 
 START_TEST(test_put_del_count)
 {
 	struct dfs_durable_db *db = NULL;
 	struct dfs_durable_rec a = mkrec(0x100000001ull), b = mkrec(7);
-	unsigned dropped = 99;
 
-	ck_assert_int_eq(dfs_durable_db_open(dir, &db, &dropped), 0);
-	ck_assert_uint_eq(dropped, 0);
+	ck_assert_int_eq(dfs_durable_db_open(dir, &db), 0);
 	ck_assert_int_eq(dfs_durable_db_count(db), 0);
 	ck_assert_int_eq(dfs_durable_db_put(db, &a), 0);
 	ck_assert_int_eq(dfs_durable_db_put(db, &b), 0);
 	/* replacing a record keeps one per FileId */
-	a.disconnected = true;
+	a.disconnected = false;
 	ck_assert_int_eq(dfs_durable_db_put(db, &a), 0);
 	ck_assert_int_eq(dfs_durable_db_count(db), 2);
 	ck_assert_int_eq(dfs_durable_db_del(db, 7), 0);
@@ -76,25 +221,63 @@ START_TEST(test_put_del_count)
 }
 END_TEST
 
-/* A restarted daemon finds the old records and drops them all. */
-START_TEST(test_stale_dropped_on_open)
+/* Put a value the current format cannot parse under key id */
+static void put_raw(uint64_t id, const void *val, size_t len)
 {
-	struct dfs_durable_db *db = NULL;
-	struct dfs_durable_rec r;
-	unsigned dropped = 0;
-	uint64_t i;
+	char path[sizeof(dir) + 32];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t k[8];
+	MDB_val key = { sizeof(k), k }, v = { len, (void *)val };
+	int i;
 
-	ck_assert_int_eq(dfs_durable_db_open(dir, &db, &dropped), 0);
+	for (i = 0; i < 8; i++)
+		k[i] = (uint8_t)(id >> (8 * i));
+	snprintf(path, sizeof(path), "%s/durable.mdb", dir);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 1), 0);
+	ck_assert_int_eq(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "durable", MDB_CREATE, &dbi), 0);
+	ck_assert_int_eq(mdb_put(txn, dbi, &key, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * A restarted daemon finds the records its predecessor wrote, as written;
+ * records it cannot parse (format 1, damage) are deleted and counted.
+ */
+START_TEST(test_records_survive_reopen)
+{
+	static const uint8_t v1[] = { 1, 0, 1, 0 };
+	struct dfs_durable_db *db = NULL;
+	struct dfs_durable_rec r, *recs;
+	size_t n, i;
+	unsigned bad;
+
+	ck_assert_int_eq(dfs_durable_db_open(dir, &db), 0);
 	for (i = 1; i <= 3; i++) {
-		r = mkrec(i);
-		/* a path longer than the record keeps is cut, not refused */
-		memset(r.path, 'p', sizeof(r.path) - 1);
+		r = mkrec(i << 32 | i);
+		r.ino = i;
 		ck_assert_int_eq(dfs_durable_db_put(db, &r), 0);
 	}
 	dfs_durable_db_close(db);
-	ck_assert_int_eq(dfs_durable_db_open(dir, &db, &dropped), 0);
-	ck_assert_uint_eq(dropped, 3);
-	ck_assert_int_eq(dfs_durable_db_count(db), 0);
+	put_raw(99, v1, sizeof(v1));
+	ck_assert_int_eq(dfs_durable_db_open(dir, &db), 0);
+	ck_assert_int_eq(dfs_durable_db_load(db, &recs, &n, &bad), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(bad, 1);
+	for (i = 0; i < n; i++) {
+		r = mkrec(recs[i].persistent_id);
+		r.ino = recs[i].persistent_id & 0xffffffffu;
+		assert_same(&r, &recs[i]);
+		ck_assert_uint_eq(recs[i].persistent_id >> 32, recs[i].ino);
+	}
+	free(recs);
+	/* the bad one is gone, the good ones stay until deleted */
+	ck_assert_int_eq(dfs_durable_db_count(db), 3);
 	dfs_durable_db_close(db);
 }
 END_TEST
@@ -162,7 +345,9 @@ static Suite *durable_suite(void)
 
 	tcase_add_checked_fixture(db, setup, teardown);
 	tcase_add_test(db, test_put_del_count);
-	tcase_add_test(db, test_stale_dropped_on_open);
+	tcase_add_test(db, test_records_survive_reopen);
+	tcase_add_test(ctx, test_encode_round_trip);
+	tcase_add_test(ctx, test_decode_refuses_bad);
 	tcase_add_test(ctx, test_contexts);
 	tcase_add_test(ctx, test_invalid_combinations);
 	suite_add_tcase(s, db);

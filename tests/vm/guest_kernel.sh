@@ -21,6 +21,11 @@
 #     dittofsd claims it, the client reconnects on its own, the copy
 #     completes (or fails cleanly and a retry succeeds: the step says
 #     which), and a checksum round trip through the same mount works
+#   - a process holding an fd on the mount across kill -9 + restart of
+#     dittofsd: the new daemon reopens the file from durable.mdb, the
+#     client reclaims its durable handle, writes and reads through the
+#     held fd return the right bytes, and the module's fast path serves the
+#     reclaimed open again (its fast-path PDU count grows)
 #   - resource limits after a reload: a third connection from 127.0.0.1
 #     over "max connections per ip = 2" is closed unanswered, 127.0.0.2 is
 #     served, a second session on one connection gets REQUEST_NOT_ACCEPTED
@@ -224,6 +229,11 @@ kill9_server() {
 
 ctl() { "$DITTOFSCTL" -c "$T/dittofs.conf" "$@"; }
 
+fast_pdus() {
+	ctl --json stats | python3 -c 'import json, sys
+print(json.load(sys.stdin)["kernel"]["pdus_fast"])'
+}
+
 io_verdicts() {
 	ctl --json stats | python3 -c 'import json, sys
 print(json.load(sys.stdin)["kernel"]["io_verdicts"])'
@@ -307,6 +317,57 @@ reconnected() {
 d = json.load(sys.stdin)
 print("kernel:", d["kernel"])
 sys.exit(not (d["kernel"]["dittofsd_registered"] and d["daemon"]))'
+}
+
+# A durable open across kill -9 + restart: a process keeps an fd open on
+# the mount (cifs asks for a durable handle with its batch oplock), the
+# daemon is killed and restarted, and the same fd writes and reads again.
+# The new daemon must have reopened the file from durable.mdb and the
+# client reclaimed it (DHnC/DH2C), not opened it anew.
+held_fd_restart() {
+	local pid rc=0 i fast0 fast1
+	rm -f "$T/held.ready" "$T/held.go" "$MNT/held.txt"
+	mark
+	python3 - "$MNT/held.txt" "$T" >"$T/held.out" 2>&1 <<-'EOF' &
+		import os, sys, time
+		path, t = sys.argv[1:3]
+		fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+		os.pwrite(fd, b"written before the restart;", 0)
+		os.fsync(fd)
+		open(t + "/held.ready", "w").close()
+		while not os.path.exists(t + "/held.go"):
+		    time.sleep(0.1)
+		os.pwrite(fd, b"after", 27)
+		os.fsync(fd)
+		got = os.pread(fd, 64, 0)
+		print("read through the held fd:", got)
+		sys.exit(0 if got == b"written before the restart;after" else 1)
+	EOF
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $T/held.ready ]] && break
+		sleep 0.1
+	done
+	[[ -e $T/held.ready ]] || { cat "$T/held.out"; echo "the holder did not open"; return 1; }
+	kill9_server || { echo "dittofs.ko is not live after the kill"; return 1; }
+	start_server || return 1
+	fast0=$(fast_pdus) || return 1
+	touch "$T/held.go"
+	timeout "$STEP_TIMEOUT" tail --pid="$pid" -f /dev/null || kill -KILL "$pid"
+	wait "$pid" || rc=$?
+	cat "$T/held.out"
+	((rc == 0)) || return 1
+	# the reclaimed open is installed again (FID_SET): the module serves it
+	fast1=$(fast_pdus) || return 1
+	echo "fast-path PDUs around the I/O after the restart: $fast0 -> $fast1"
+	((fast1 > fast0)) || { echo "the module served none of it"; return 1; }
+	tail -n +"$((mark_srv + 1))" "$SERVER_LOG" | grep -E "restored|held.txt" || true
+	tail -n +"$((mark_srv + 1))" "$SERVER_LOG" | grep -q "restored [1-9][0-9]* durable open" ||
+		{ echo "the new dittofsd restored no durable open"; return 1; }
+	tail -n +"$((mark_srv + 1))" "$SERVER_LOG" | grep -q "'held.txt' reconnected" ||
+		{ echo "the client did not reclaim held.txt's durable open"; return 1; }
+	[[ $(cat "$SHARE/held.txt") == "written before the restart;after" ]] ||
+		{ echo "on the server's disk: $(cat "$SHARE/held.txt")"; return 1; }
 }
 
 # Resource limits in kernel mode: dittofsd refuses a connection over
@@ -448,6 +509,9 @@ if here "dittofsd --mode=kernel starts" start_server; then
 			sync -f '$MNT/after.bin' && echo 3 >/proc/sys/vm/drop_caches &&
 			cmp '$MNT/after.bin' '$SRC/mid.bin' && cmp '$SHARE/after.bin' '$SRC/mid.bin'"
 		step "the client reconnected to the new dittofsd" reconnected
+		here "held fd across kill -9 + restart (durable reopen)" held_fd_restart ||
+			{ [[ -n $server_pid ]] || here "dittofsd restarts" start_server; }
+		grep -E 'fast-path PDUs|read through' "$T/step.out" | sed 's/^/    | /'
 		# flushed before rmmod: dirty pages on a mount whose server is
 		# gone would hang the guest's final sync
 		step "I/O on the mount" bash -c "cp '$SRC/mid.bin' '$MNT/mid.bin' && sync -f '$MNT/mid.bin'"
