@@ -15,12 +15,21 @@ u32 dfs_lease_valid(u32 requested)
 	return requested;
 }
 
-u32 dfs_lease_upgrade(u32 cur, u32 requested)
+u32 dfs_lease_upgrade(u32 cur, u32 requested, bool others, bool other_oplock)
 {
 	u32 want = dfs_lease_valid(requested);
 
-	/* only a superset upgrades: RH asking RW stays RH, nothing downgrades */
-	return (want & cur) == cur ? want : cur;
+	/* only a strict superset upgrades: RH asking RW stays RH */
+	if ((want & cur) != cur || want == cur)
+		return cur;
+	/*
+	 * Next to other opens all of it must be shareable with them, or
+	 * nothing changes (no partial upgrade, unlike a first open).
+	 */
+	if (others && ((want & SMB2_LEASE_WRITE) ||
+		       (other_oplock && (want & SMB2_LEASE_HANDLE))))
+		return cur;
+	return want;
 }
 
 u32 dfs_lease_contended(u32 state, bool overwrite)

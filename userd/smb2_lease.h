@@ -59,8 +59,11 @@ struct dfs_lease {
 
 /* What a lone opener gets for a request: W or H alone mean nothing. */
 u32 dfs_lease_valid(u32 requested);
-/* A same-key open: the new state if requested is an upgrade, else cur. */
-u32 dfs_lease_upgrade(u32 cur, u32 requested);
+/*
+ * A same-key open: the new state if requested is an upgrade that the other
+ * opens of the data (others; other_oplock: one holds an oplock) allow.
+ */
+u32 dfs_lease_upgrade(u32 cur, u32 requested, bool others, bool other_oplock);
 /*
  * What a lease of another key (or an oplock) keeps when a new open of its
  * data arrives: write caching goes; an overwrite takes read caching too.

@@ -202,8 +202,8 @@ static void grant_lease(struct dfs_req *r, struct dfs_open *o,
 			return;		/* no memory: no lease, no oplock */
 		l->state = ot->any ? dfs_lease_shared_grant(lr->state, ot->oplock) :
 				     dfs_lease_valid(lr->state);
-	} else if (!ot->any && !l->breaking) {
-		st = dfs_lease_upgrade(l->state, lr->state);
+	} else if (!l->breaking) {
+		st = dfs_lease_upgrade(l->state, lr->state, ot->any, ot->oplock);
 		if (st != l->state && l->version == 2)
 			l->epoch++;
 		l->state = st;

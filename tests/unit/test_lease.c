@@ -31,15 +31,22 @@ END_TEST
 
 START_TEST(test_upgrade)
 {
-	/* only supersets upgrade; nothing downgrades */
-	ck_assert_uint_eq(dfs_lease_upgrade(0, R | H), R | H);
-	ck_assert_uint_eq(dfs_lease_upgrade(R, 0), R);
-	ck_assert_uint_eq(dfs_lease_upgrade(R, R | W), R | W);
-	ck_assert_uint_eq(dfs_lease_upgrade(R | H, R | W), R | H);
-	ck_assert_uint_eq(dfs_lease_upgrade(R | H, R | H | W), R | H | W);
-	ck_assert_uint_eq(dfs_lease_upgrade(R | W, R | H), R | W);
-	ck_assert_uint_eq(dfs_lease_upgrade(R | H | W, R), R | H | W);
-	ck_assert_uint_eq(dfs_lease_upgrade(R | H | W, R | H), R | H | W);
+	/* alone: only supersets upgrade; nothing downgrades */
+	ck_assert_uint_eq(dfs_lease_upgrade(0, R | H, false, false), R | H);
+	ck_assert_uint_eq(dfs_lease_upgrade(R, 0, false, false), R);
+	ck_assert_uint_eq(dfs_lease_upgrade(R, R | W, false, false), R | W);
+	ck_assert_uint_eq(dfs_lease_upgrade(R | H, R | W, false, false), R | H);
+	ck_assert_uint_eq(dfs_lease_upgrade(R | H, R | H | W, false, false), R | H | W);
+	ck_assert_uint_eq(dfs_lease_upgrade(R | W, R | H, false, false), R | W);
+	ck_assert_uint_eq(dfs_lease_upgrade(R | H | W, R | H, false, false), R | H | W);
+	/* next to another lease (smb2.lease.upgrade3): all of it or nothing */
+	ck_assert_uint_eq(dfs_lease_upgrade(R, R | H, true, false), R | H);
+	ck_assert_uint_eq(dfs_lease_upgrade(R, R | W, true, false), R);
+	ck_assert_uint_eq(dfs_lease_upgrade(R, R | H | W, true, false), R);
+	ck_assert_uint_eq(dfs_lease_upgrade(R | H, R | H | W, true, false), R | H);
+	ck_assert_uint_eq(dfs_lease_upgrade(0, R, true, false), R);
+	/* next to an oplock: no handle caching either */
+	ck_assert_uint_eq(dfs_lease_upgrade(R, R | H, true, true), R);
 }
 END_TEST
 
