@@ -32,13 +32,21 @@ u32 dfs_lease_upgrade(u32 cur, u32 requested, bool others, bool other_oplock)
 	return want;
 }
 
-u32 dfs_lease_contended(u32 state, bool overwrite)
+u32 dfs_lease_contended(u32 state, bool overwrite, bool breaking)
 {
 	u32 to = state & ~SMB2_LEASE_WRITE;
 
-	/* the data goes away under the cache; open handles may stay cached */
-	if (overwrite)
-		to &= ~SMB2_LEASE_READ;
+	/*
+	 * An overwrite of data cached for writing takes everything at once.
+	 * Else the truncation is the write that takes read caching, without
+	 * making anyone wait (dfs_lease_written); but one that comes while
+	 * a break is being waited for also takes handle caching first
+	 * (smb2.lease.breaking2, breaking3, breaking4).
+	 */
+	if (overwrite && (state & SMB2_LEASE_WRITE))
+		to = SMB2_LEASE_NONE;
+	else if (overwrite && breaking)
+		to &= ~SMB2_LEASE_HANDLE;
 	return to;
 }
 

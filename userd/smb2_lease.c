@@ -150,15 +150,26 @@ static void send_lease_break(struct dfs_open *o, const struct dfs_lease *l,
 			  SMB2_HDR_SIZE + LEASE_BREAK_SIZE);
 }
 
-bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to)
+/*
+ * Send the break of l to `to`. A v2 lease's epoch moves when a break that
+ * needs an ack starts afresh; the next step of one already going on (after
+ * an ack) and breaks from R alone keep it, as smbtorture's v2_breaking3
+ * sees Windows do.
+ */
+static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
+			bool fresh, bool blocking)
 {
 	struct dfs_open *o;
 	bool ack;
 
 	if (l->breaking) {
+		/* nothing more to take: wait only if this break is waited for */
+		if (!(l->pending_to & ~to))
+			return blocking && l->blocking;
 		/* one notification at a time: the ack starts the next one */
 		l->pending_to &= to;
-		return true;
+		l->blocking |= blocking;
+		return blocking;
 	}
 	to &= l->state;
 	if (to == l->state)
@@ -169,19 +180,30 @@ bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to)
 		l->state = to;
 		return false;
 	}
-	if (l->version == 2)
-		l->epoch++;
 	ack = dfs_lease_break_needs_ack(l->state);
+	if (l->version == 2 && ack && fresh)
+		l->epoch++;
 	send_lease_break(o, l, to, ack);
 	if (!ack) {
 		l->state = to;
 		return false;
 	}
 	l->breaking = true;
+	l->blocking = blocking;
 	l->breaking_to = to;
 	l->pending_to = to;
 	l->break_deadline = dfs_monotonic_ms() + LEASE_BREAK_TIMEOUT_MS;
 	return true;
+}
+
+bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to)
+{
+	return start_break(srv, l, to, true, true);
+}
+
+bool dfs_lease_blocking(const struct dfs_lease *l)
+{
+	return l->breaking && l->blocking;
 }
 
 bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
@@ -190,7 +212,8 @@ bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 	struct dfs_lease *l;
 
 	for (l = srv->leases; l; l = l->next)
-		if (l != except && l->breaking && lease_on(l, dev, ino, stream))
+		if (l != except && dfs_lease_blocking(l) &&
+		    lease_on(l, dev, ino, stream))
 			return true;
 	return false;
 }
@@ -202,7 +225,8 @@ void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o)
 	for (l = srv->leases; l; l = l->next)
 		if (l != o->lease && (dfs_lease_effective(l) & SMB2_LEASE_READ) &&
 		    lease_on(l, o->dev, o->ino, o->stream))
-			dfs_lease_break(srv, l, SMB2_LEASE_NONE);
+			/* the writer does not wait for the ack */
+			start_break(srv, l, SMB2_LEASE_NONE, true, false);
 }
 
 bool dfs_lease_share_conflict(struct dfs_server *srv, u64 dev, u64 ino,
@@ -261,10 +285,13 @@ void dfs_lease_open_gone(struct dfs_server *srv, struct dfs_open *o)
 /* A break ended at `state`: a lower target since then starts the next one. */
 static void break_ended(struct dfs_server *srv, struct dfs_lease *l, u32 state)
 {
+	bool blocking = l->blocking;
+
 	l->state = state;
 	l->breaking = false;
+	l->blocking = false;
 	if (l->state & ~l->pending_to)
-		dfs_lease_break(srv, l, l->pending_to);
+		start_break(srv, l, l->pending_to, false, blocking);
 }
 
 bool dfs_lease_tick(struct dfs_server *srv, u64 now_ms)
@@ -330,8 +357,8 @@ void dfs_lease_append_rsp(struct dfs_req *r, const struct dfs_open *o,
 
 	if (!o->lease)
 		return;
-	dlen = dfs_lease_rsp_data(o->lease, lr && lr->present ? lr->version :
-				  o->lease->version, data);
+	/* in the version the lease was made with, whatever this request used */
+	dlen = dfs_lease_rsp_data(o->lease, o->lease->version, data);
 	r->rsp_len = dfs_create_rsp_append(r->rsp_body, r->rsp_len, r->rsp_cap,
 					   "RqLs", data, dlen);
 }

@@ -47,6 +47,7 @@ struct dfs_lease {
 	u16 epoch;		/* v2: bumped on every state change */
 	u32 state;
 	bool breaking;		/* a break that needs an ack is out */
+	bool blocking;		/* ... and opens wait for it (not a write's) */
 	u32 breaking_to;	/* what that break notification announced */
 	u32 pending_to;		/* where later conflicts want it (<= breaking_to) */
 	u64 break_deadline;	/* monotonic ms: then the break ends anyway */
@@ -65,10 +66,11 @@ u32 dfs_lease_valid(u32 requested);
  */
 u32 dfs_lease_upgrade(u32 cur, u32 requested, bool others, bool other_oplock);
 /*
- * What a lease of another key (or an oplock) keeps when a new open of its
- * data arrives: write caching goes; an overwrite takes read caching too.
+ * What a lease of another key (in `state`, being broken with an opener
+ * waiting: breaking) keeps when a new open of its data arrives: write
+ * caching goes; an overwrite may take more (see lease_state.c).
  */
-u32 dfs_lease_contended(u32 state, bool overwrite);
+u32 dfs_lease_contended(u32 state, bool overwrite, bool breaking);
 /* What a new lease gets next to other opens (other_oplock: one holds one) */
 u32 dfs_lease_shared_grant(u32 requested, bool other_oplock);
 /* Must the client acknowledge a break from `from`? (not from R alone) */
@@ -101,12 +103,15 @@ struct dfs_lease *dfs_lease_new(struct dfs_req *r, const struct dfs_lease_req *l
 void dfs_lease_attach(struct dfs_open *o, struct dfs_lease *l);
 /* The state conflicts should be judged by: the break target while breaking */
 u32 dfs_lease_effective(const struct dfs_lease *l);
+/* Is l being broken with opens waiting for the ack? */
+bool dfs_lease_blocking(const struct dfs_lease *l);
 /*
  * Break l towards `to` (a subset of its state). True when an ack is
  * awaited (a CREATE then waits for it); breaks from R alone end at once.
  */
 bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to);
-/* Is a lease on (dev, ino, stream) other than `except` breaking? */
+/* Is a lease on (dev, ino, stream) other than `except` breaking, with
+ * opens to wait for it? */
 bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 			   const char *stream, const struct dfs_lease *except);
 /* o's data was written, truncated or locked: other R leases go to none. */

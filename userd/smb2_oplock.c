@@ -42,6 +42,7 @@
 struct waiter {
 	struct dfs_open *o;	/* the new open; NULL once it is closed */
 	u8 requested;		/* the oplock level its CREATE asked for */
+	bool overwrite;		/* it truncates: read leases go once it is done */
 	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
 	u32 cap;		/* room in body: len + a durable context */
@@ -176,7 +177,8 @@ static void contend(struct dfs_server *srv, struct dfs_open *h, bool over,
 	if (h->lease) {
 		if (dfs_lease_break(srv, h->lease,
 				    dfs_lease_contended(dfs_lease_effective(h->lease),
-							over)))
+							over,
+							dfs_lease_blocking(h->lease))))
 			ot->wait = true;
 		if (dfs_lease_effective(h->lease) & SMB2_LEASE_HANDLE)
 			ot->handle_lease = true;
@@ -259,6 +261,9 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		*granted = SMB2_OPLOCK_LEVEL_LEASE;
 	else
 		o->oplock = *granted;
+	/* the truncation is a write: read caching of other leases ends */
+	if (over && !ot.wait)
+		dfs_lease_written(srv, o);
 	return ot.wait;
 }
 
@@ -300,6 +305,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	}
 	w->o = o;
 	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
+	w->overwrite = overwrites(r);
 	if (dur)
 		w->dur = *dur;
 	w->len = len;
@@ -379,6 +385,8 @@ again:
 				continue;
 			w->o->pending = false;
 			late_grant(a, w);
+			if (w->overwrite)
+				dfs_lease_written(srv, w->o);
 			a->priv = NULL;
 			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
 			free(w);

@@ -53,13 +53,19 @@ END_TEST
 START_TEST(test_contended)
 {
 	/* another key's open takes write caching only */
-	ck_assert_uint_eq(dfs_lease_contended(R, false), R);
-	ck_assert_uint_eq(dfs_lease_contended(R | H, false), R | H);
-	ck_assert_uint_eq(dfs_lease_contended(R | W, false), R);
-	ck_assert_uint_eq(dfs_lease_contended(R | H | W, false), R | H);
-	/* an overwrite takes read caching as well, handles stay cached */
-	ck_assert_uint_eq(dfs_lease_contended(R, true), 0);
-	ck_assert_uint_eq(dfs_lease_contended(R | H | W, true), H);
+	ck_assert_uint_eq(dfs_lease_contended(R, false, false), R);
+	ck_assert_uint_eq(dfs_lease_contended(R | H, false, false), R | H);
+	ck_assert_uint_eq(dfs_lease_contended(R | W, false, false), R);
+	ck_assert_uint_eq(dfs_lease_contended(R | H | W, false, false), R | H);
+	ck_assert_uint_eq(dfs_lease_contended(R | H, false, true), R | H);
+	/* an overwrite of write-cached data takes it all (breaking2) */
+	ck_assert_uint_eq(dfs_lease_contended(R | W, true, false), 0);
+	ck_assert_uint_eq(dfs_lease_contended(R | H | W, true, false), 0);
+	/* else the truncation's write breaks read caching later (breaking4) */
+	ck_assert_uint_eq(dfs_lease_contended(R, true, false), R);
+	ck_assert_uint_eq(dfs_lease_contended(R | H, true, false), R | H);
+	/* ... but during a waited-for break handles go first (breaking3) */
+	ck_assert_uint_eq(dfs_lease_contended(R | H, true, true), R);
 }
 END_TEST
 
