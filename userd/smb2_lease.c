@@ -120,11 +120,45 @@ static struct dfs_open *notify_target(struct dfs_server *srv,
 	return NULL;
 }
 
-/* The LEASE_BREAK notification (2.2.23.2) */
-static void send_lease_break(struct dfs_open *o, const struct dfs_lease *l,
-			     u32 to, bool ack)
+static struct dfs_session *valid_session(struct dfs_conn *c)
 {
-	struct dfs_session *s = o->sess;
+	struct dfs_session *s;
+
+	for (s = c->sessions; s; s = s->next)
+		if (s->state == DFS_SESS_VALID && !s->dead)
+			return s;
+	return NULL;
+}
+
+/*
+ * A lease belongs to the client, not to one connection: the break goes
+ * to the client's oldest connection (as Windows and smbd send it, see
+ * smb2.lease.v2_complex1), else to the session of the open found.
+ */
+static struct dfs_session *break_session(struct dfs_server *srv,
+					 const struct dfs_lease *l,
+					 struct dfs_open *o)
+{
+	struct dfs_session *best = NULL, *s;
+	struct dfs_conn *c;
+
+	/* new connections go to the head of the list: the last is oldest */
+	for (c = srv->conns; c; c = c->next) {
+		if (c->closing || !c->negotiated ||
+		    memcmp(c->client_guid, l->client_guid, 16))
+			continue;
+		s = valid_session(c);
+		if (s)
+			best = s;
+	}
+	return best ? best : o->sess;
+}
+
+/* The LEASE_BREAK notification (2.2.23.2) */
+static void send_lease_break(struct dfs_server *srv, struct dfs_open *o,
+			     const struct dfs_lease *l, u32 to, bool ack)
+{
+	struct dfs_session *s = break_session(srv, l, o);
 	u8 *buf = malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + LEASE_BREAK_SIZE);
 	u8 *p, *b;
 
@@ -151,10 +185,9 @@ static void send_lease_break(struct dfs_open *o, const struct dfs_lease *l,
 }
 
 /*
- * Send the break of l to `to`. A v2 lease's epoch moves when a break that
- * needs an ack starts afresh; the next step of one already going on (after
- * an ack) and breaks from R alone keep it, as smbtorture's v2_breaking3
- * sees Windows do.
+ * Send the break of l to `to`. A v2 lease's epoch moves when a break
+ * starts afresh; the next steps of one already going on (after an ack)
+ * keep it, as smbtorture's v2_breaking3 and v2_complex1 see Windows do.
  */
 static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 			bool fresh, bool blocking)
@@ -181,9 +214,9 @@ static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 		return false;
 	}
 	ack = dfs_lease_break_needs_ack(l->state);
-	if (l->version == 2 && ack && fresh)
+	if (l->version == 2 && fresh)
 		l->epoch++;
-	send_lease_break(o, l, to, ack);
+	send_lease_break(srv, o, l, to, ack);
 	if (!ack) {
 		l->state = to;
 		return false;
@@ -218,7 +251,8 @@ bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 	return false;
 }
 
-void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o)
+static void break_readers(struct dfs_server *srv, const struct dfs_open *o,
+			  bool fresh)
 {
 	struct dfs_lease *l;
 
@@ -226,7 +260,30 @@ void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o)
 		if (l != o->lease && (dfs_lease_effective(l) & SMB2_LEASE_READ) &&
 		    lease_on(l, o->dev, o->ino, o->stream))
 			/* the writer does not wait for the ack */
-			start_break(srv, l, SMB2_LEASE_NONE, true, false);
+			start_break(srv, l, SMB2_LEASE_NONE, fresh, false);
+}
+
+void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o)
+{
+	break_readers(srv, o, true);
+}
+
+void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o)
+{
+	break_readers(srv, o, false);
+}
+
+void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o)
+{
+	struct dfs_lease *l;
+
+	for (l = srv->leases; l; l = l->next) {
+		u32 eff = dfs_lease_effective(l);
+
+		if (l != o->lease && (eff & SMB2_LEASE_HANDLE) &&
+		    lease_on(l, o->dev, o->ino, o->stream))
+			dfs_lease_break(srv, l, eff & ~SMB2_LEASE_HANDLE);
+	}
 }
 
 bool dfs_lease_share_conflict(struct dfs_server *srv, u64 dev, u64 ino,
@@ -304,7 +361,10 @@ bool dfs_lease_tick(struct dfs_server *srv, u64 now_ms)
 			continue;
 		log_info("lease break on inode %llu not acknowledged in %d s",
 			 (unsigned long long)l->ino, LEASE_BREAK_TIMEOUT_MS / 1000);
-		break_ended(srv, l, l->breaking_to);
+		/* a client that does not answer keeps nothing (smb2.lease.timeout) */
+		l->pending_to = SMB2_LEASE_NONE;
+		l->blocking = false;
+		break_ended(srv, l, SMB2_LEASE_NONE);
 		ended = true;
 	}
 	return ended;

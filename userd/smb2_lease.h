@@ -117,6 +117,13 @@ bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 /* o's data was written, truncated or locked: other R leases go to none. */
 void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o);
 /*
+ * The same for the truncation of a CREATE that waited for a break: it
+ * ends that break, so a v2 epoch does not move again.
+ */
+void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o);
+/* o renamed its file: other leases on it lose handle caching. */
+void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o);
+/*
  * A CREATE met a sharing violation on that data: leases with handle
  * caching are broken to give their handles up. True if an ack is awaited.
  */

@@ -386,7 +386,7 @@ again:
 			w->o->pending = false;
 			late_grant(a, w);
 			if (w->overwrite)
-				dfs_lease_written(srv, w->o);
+				dfs_lease_truncated(srv, w->o);
 			a->priv = NULL;
 			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
 			free(w);
