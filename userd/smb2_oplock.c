@@ -131,8 +131,12 @@ static bool break_holder(struct dfs_open *h, u8 to)
 	return true;
 }
 
-/* Rights of an open that touches neither data nor the file's existence */
-#define STAT_RIGHTS (FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE)
+/*
+ * Rights of an open that touches neither data nor the file's existence
+ * (reading the security descriptor included: smb2.lease.statopen4)
+ */
+#define STAT_RIGHTS (FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | \
+		     SYNCHRONIZE | READ_CONTROL)
 
 static bool stat_open(const struct dfs_open *o)
 {

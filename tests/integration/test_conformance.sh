@@ -15,8 +15,9 @@
 #     no knownfail line may match.
 #
 # Suites: all of torture.sh's list, in the plain and in the sanitizer build
-# alike: 5 to 7 minutes on two cores, most of it smb2.oplock's and
-# smb2.notify's waiting (Documentation/conformance.md has the timings).
+# alike: 8 to 10 minutes on two cores, most of it smb2.oplock's,
+# smb2.lease's and smb2.notify's waiting (Documentation/conformance.md has
+# the timings).
 #
 # Environment:
 #   CONFORMANCE_SUITES   space-separated suites to run instead of all
