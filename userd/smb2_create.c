@@ -638,7 +638,7 @@ static u32 grant_oplock(struct dfs_req *r, struct create_args *a,
 		lr = lease_request(r, a);
 	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], lr, &granted)) {
 		r->rsp_body[2] = granted;
-		dfs_lease_append_rsp(r, o, lr);
+		dfs_lease_append_rsp(r, o);
 		/* durability needs the batch oplock or handle lease just given */
 		if (dfs_durable_grant(r, &a->dur, o, dname, ddata)) {
 			append_context(r, dname, ddata, sizeof(ddata));
@@ -647,7 +647,7 @@ static u32 grant_oplock(struct dfs_req *r, struct create_args *a,
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
-	dfs_lease_append_rsp(r, o, lr);
+	dfs_lease_append_rsp(r, o);
 	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur);
 	r->rsp_len = 0;
 	if (st != STATUS_PENDING)
@@ -855,7 +855,7 @@ static u32 respond_existing(struct dfs_req *r, struct create_args *a,
 	}
 	write_create_rsp(r, a, &res, o);
 	r->rsp_body[2] = o->oplock;
-	dfs_lease_append_rsp(r, o, lease_request(r, a));
+	dfs_lease_append_rsp(r, o);
 	if (with_v2_ctx) {
 		dfs_put_le32(data, dfs_durable_timeout(o));
 		append_context(r, "DH2Q", data, sizeof(data));

@@ -409,15 +409,13 @@ u32 dfs_lease_reconnect_check(const struct dfs_req *r, const struct dfs_open *o,
 	return STATUS_SUCCESS;
 }
 
-void dfs_lease_append_rsp(struct dfs_req *r, const struct dfs_open *o,
-			  const struct dfs_lease_req *lr)
+void dfs_lease_append_rsp(struct dfs_req *r, const struct dfs_open *o)
 {
 	u8 data[DFS_LEASE_V2_LEN];
 	u32 dlen;
 
 	if (!o->lease)
 		return;
-	/* in the version the lease was made with, whatever this request used */
 	dlen = dfs_lease_rsp_data(o->lease, o->lease->version, data);
 	r->rsp_len = dfs_create_rsp_append(r->rsp_body, r->rsp_len, r->rsp_cap,
 					   "RqLs", data, dlen);

@@ -143,9 +143,11 @@ u32 dfs_lease_break_ack(struct dfs_req *r);
  */
 u32 dfs_lease_reconnect_check(const struct dfs_req *r, const struct dfs_open *o,
 			      const struct dfs_lease_req *lr);
-/* Append o's RqLs response context to a CREATE response (r->rsp_body). */
-void dfs_lease_append_rsp(struct dfs_req *r, const struct dfs_open *o,
-			  const struct dfs_lease_req *lr);
+/*
+ * Append o's RqLs response context to a CREATE response (r->rsp_body), in
+ * the version the lease was made with, whatever this request used.
+ */
+void dfs_lease_append_rsp(struct dfs_req *r, const struct dfs_open *o);
 /* Free the whole table (server shutdown). */
 void dfs_lease_table_free(struct dfs_server *srv);
 

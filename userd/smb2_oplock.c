@@ -131,16 +131,24 @@ static bool break_holder(struct dfs_open *h, u8 to)
 	return true;
 }
 
-/*
- * Rights of an open that touches neither data nor the file's existence
- * (reading the security descriptor included: smb2.lease.statopen4)
- */
-#define STAT_RIGHTS (FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | \
-		     SYNCHRONIZE | READ_CONTROL)
+/* Rights of an open that touches neither data nor the file's existence */
+#define STAT_RIGHTS (FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE)
 
 static bool stat_open(const struct dfs_open *o)
 {
 	return !(o->access & ~STAT_RIGHTS);
+}
+
+/*
+ * Is o a stat open as far as holder h is concerned? Reading the security
+ * descriptor breaks an oplock (smb2.oplock.statopen1) but not a lease
+ * (smb2.lease.statopen4).
+ */
+static bool stat_open_for(const struct dfs_open *o, const struct dfs_open *h)
+{
+	u32 rights = STAT_RIGHTS | (h->lease ? READ_CONTROL : 0);
+
+	return !(o->access & ~rights);
 }
 
 /* Does the CREATE replace the file's data (SUPERSEDE, OVERWRITE[_IF])? */
@@ -221,7 +229,7 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		     const struct dfs_lease_req *lr, u8 *granted)
 {
 	struct dfs_server *srv = r->srv;
-	bool over = overwrites(r);
+	bool over = overwrites(r), stat_only = false;
 	struct dfs_lease *mine = NULL;
 	struct others ot = { 0 };
 	struct stat st;
@@ -246,10 +254,14 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 			continue;
 		ot.any = true;
 		/* and one that does not overwrite breaks nothing, gets nothing */
-		if (stat_open(o) && !over)
-			return false;
+		if (!over && stat_open_for(o, h)) {
+			stat_only = true;
+			continue;
+		}
 		contend(srv, h, over, &ot);
 	}
+	if (stat_only)
+		return ot.wait;
 	/* directories get no oplocks and, without directory leasing, no lease */
 	if (o->is_dir)
 		*granted = SMB2_OPLOCK_LEVEL_NONE;
