@@ -337,11 +337,14 @@ void dfs_oplock_release(struct dfs_server *srv);
 struct dfs_durable_req;
 /*
  * Park the CREATE response (body, len) until the breaks it waits on end;
- * if the file then has no other open, o gets the oplock r asked for (and
- * the durability of dur, which may be NULL).
+ * if the file then has no other open, o gets the oplock r asked for, or
+ * the lease state lease_want (with a lease), and the durability of dur
+ * (which may be NULL).
  */
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len, const struct dfs_durable_req *dur);
+		    u32 len, const struct dfs_durable_req *dur, u32 lease_want);
+/* The data of the create context `name` in a CREATE response, or NULL. */
+u8 *dfs_create_rsp_find(u8 *body, u32 len, const char *name);
 /*
  * Append a create context to a CREATE response body of len bytes (room:
  * cap); returns the new length (smb2_create.c).

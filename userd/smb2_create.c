@@ -598,6 +598,24 @@ u32 dfs_create_rsp_append(u8 *p, u32 len, u32 cap, const char *name,
 	return CRR_FIXED + clen;
 }
 
+u8 *dfs_create_rsp_find(u8 *p, u32 len, const char *name)
+{
+	u32 clen = dfs_get_le32(p + 84), off = 0, next;
+	u8 *ctx = p + CRR_FIXED;
+
+	/* contexts we wrote: each Next is in range and 8-aligned */
+	if (!clen || CRR_FIXED + clen > len)
+		return NULL;
+	for (;;) {
+		if (!memcmp(ctx + off + 16, name, 4))
+			return ctx + off + dfs_get_le16(ctx + off + 10);
+		next = dfs_get_le32(ctx + off);
+		if (!next)
+			return NULL;
+		off += next;
+	}
+}
+
 /* Add one context to the response write_create_rsp() built. */
 static void append_context(struct dfs_req *r, const char *name,
 			   const u8 *data, u32 dlen)
@@ -648,7 +666,8 @@ static u32 grant_oplock(struct dfs_req *r, struct create_args *a,
 	}
 	r->rsp_body[2] = granted;
 	dfs_lease_append_rsp(r, o);
-	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur);
+	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur,
+			     lr ? lr->state : 0);
 	r->rsp_len = 0;
 	if (st != STATUS_PENDING)
 		dfs_open_close(r->srv, o);
@@ -864,6 +883,27 @@ static u32 respond_existing(struct dfs_req *r, struct create_args *a,
 }
 
 /*
+ * The name a reconnect gives, for the leased opens that must match it
+ * (a->path; left "" when it does not parse, which then matches nothing).
+ */
+static void reconnect_name(struct dfs_req *r, struct create_args *a)
+{
+	const u8 *b = r->body;
+	u32 noff = dfs_get_le16(b + CR_NAME_OFFSET);
+	u32 nlen = dfs_get_le16(b + CR_NAME_LENGTH);
+	enum vfs_stream_kind kind;
+
+	a->path[0] = '\0';
+	if (nlen && (noff < SMB2_HDR_SIZE ||
+		     !dfs_range_ok(noff - SMB2_HDR_SIZE, nlen, r->body_len)))
+		return;
+	if (vfs_stream_split(b + noff - SMB2_HDR_SIZE, nlen, a->path,
+			     sizeof(a->path), a->stream, sizeof(a->stream),
+			     &kind))
+		a->path[0] = '\0';
+}
+
+/*
  * A DHnC/DH2C reconnect is judged by its context and the session's user
  * only: the other fields of the CREATE are ignored (as Windows does), so
  * it is handled before they are validated. True if r was one.
@@ -887,7 +927,10 @@ static bool try_reconnect(struct dfs_req *r, struct create_args *a, u32 *st)
 		return false;	/* an ordinary CREATE: parsed again below */
 	}
 	if (!*st)
-		*st = dfs_durable_reconnect(r, &a->dur, lease_request(r, a), &o);
+		reconnect_name(r, a);
+	if (!*st)
+		*st = dfs_durable_reconnect(r, &a->dur, lease_request(r, a),
+					    a->path, &o);
 	if (!*st)
 		*st = respond_existing(r, a, o, false);
 	return true;

@@ -334,7 +334,7 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	 * now: the opener waiting on it should not wait 35 s, so the open
 	 * closes as a disconnected one would on a new break.
 	 */
-	if (o->oplock_breaking) {
+	if (o->oplock_breaking || (o->lease && dfs_lease_blocking(o->lease))) {
 		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
 		return;
 	}
@@ -465,7 +465,8 @@ static bool same_user(const struct dfs_session *a, const struct dfs_session *b)
 }
 
 u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
-			  const struct dfs_lease_req *lr, struct dfs_open **out)
+			  const struct dfs_lease_req *lr, const char *path,
+			  struct dfs_open **out)
 {
 	struct dfs_open *o = find_by_id(r->srv, d->fileid);
 	struct dfs_durable *dur;
@@ -483,7 +484,7 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (o->tree->share != r->tree->share)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
-	st = dfs_lease_reconnect_check(r, o, lr);
+	st = dfs_lease_reconnect_check(r, o, lr, path);
 	if (st)
 		return st;
 	if (!same_user(o->sess, r->sess))

@@ -32,12 +32,13 @@ u32 dfs_durable_validate(const struct dfs_durable_req *d);
 
 /*
  * A DHnC/DH2C reconnect: finds the disconnected open, checks it is the
- * caller's (and, for a leased one, that lr names its lease) and attaches
- * it to the request's session and tree.
+ * caller's (and, for a leased one, that lr names its lease and path its
+ * file) and attaches it to the request's session and tree.
  */
 struct dfs_lease_req;
 u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
-			  const struct dfs_lease_req *lr, struct dfs_open **out);
+			  const struct dfs_lease_req *lr, const char *path,
+			  struct dfs_open **out);
 /*
  * A DH2Q create with SMB2_FLAGS_REPLAY_OPERATION: the open the first
  * attempt made, if it is there (then its response is sent again).

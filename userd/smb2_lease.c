@@ -18,6 +18,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
@@ -396,7 +397,7 @@ u32 dfs_lease_break_ack(struct dfs_req *r)
 }
 
 u32 dfs_lease_reconnect_check(const struct dfs_req *r, const struct dfs_open *o,
-			      const struct dfs_lease_req *lr)
+			      const struct dfs_lease_req *lr, const char *path)
 {
 	const struct dfs_lease *l = o->lease;
 
@@ -406,6 +407,8 @@ u32 dfs_lease_reconnect_check(const struct dfs_req *r, const struct dfs_open *o,
 	if (l && (memcmp(l->key, lr->key, 16) ||
 		  memcmp(l->client_guid, r->conn->client_guid, 16)))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (l && (!o->path || strcasecmp(o->path, path)))
+		return STATUS_INVALID_PARAMETER;
 	return STATUS_SUCCESS;
 }
 

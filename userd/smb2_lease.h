@@ -139,10 +139,12 @@ bool dfs_lease_tick(struct dfs_server *srv, u64 now_ms);
 u32 dfs_lease_break_ack(struct dfs_req *r);
 /*
  * A durable reconnect: the lease the open holds must be named by the
- * request's RqLs (3.3.5.9.7, 3.3.5.9.12), else OBJECT_NAME_NOT_FOUND.
+ * request's RqLs (3.3.5.9.7, 3.3.5.9.12), else OBJECT_NAME_NOT_FOUND;
+ * then the request's name (path) must be the open's, else
+ * INVALID_PARAMETER (unlike an oplock's reconnect, which ignores it).
  */
 u32 dfs_lease_reconnect_check(const struct dfs_req *r, const struct dfs_open *o,
-			      const struct dfs_lease_req *lr);
+			      const struct dfs_lease_req *lr, const char *path);
 /*
  * Append o's RqLs response context to a CREATE response (r->rsp_body), in
  * the version the lease was made with, whatever this request used.

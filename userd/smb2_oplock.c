@@ -43,6 +43,7 @@ struct waiter {
 	struct dfs_open *o;	/* the new open; NULL once it is closed */
 	u8 requested;		/* the oplock level its CREATE asked for */
 	bool overwrite;		/* it truncates: read leases go once it is done */
+	u32 lease_want;		/* with a lease: the state it asked for */
 	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
 	u32 cap;		/* room in body: len + a durable context */
@@ -307,7 +308,7 @@ static struct dfs_async *req_async(struct dfs_req *r)
 }
 
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len, const struct dfs_durable_req *dur)
+		    u32 len, const struct dfs_durable_req *dur, u32 lease_want)
 {
 	struct dfs_async *a;
 	struct waiter *w = calloc(1, sizeof(*w) + len + WAITER_SLACK);
@@ -322,6 +323,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	w->o = o;
 	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
 	w->overwrite = overwrites(r);
+	w->lease_want = lease_want;
 	if (dur)
 		w->dur = *dur;
 	w->len = len;
@@ -363,6 +365,23 @@ static bool others_open(struct dfs_server *srv, const struct dfs_open *o)
 	return false;
 }
 
+/* Alone now, a lease of o's own key gets what it asked for after all. */
+static void late_lease(struct dfs_lease *l, struct waiter *w)
+{
+	u8 *data = dfs_create_rsp_find(w->body, w->len, "RqLs");
+	u32 st;
+
+	if (l->nopens != 1 || l->breaking || !data)
+		return;
+	st = dfs_lease_upgrade(l->state, w->lease_want, false, false);
+	if (st == l->state)
+		return;
+	if (l->version == 2)
+		l->epoch++;
+	l->state = st;
+	dfs_lease_rsp_data(l, l->version, data);
+}
+
 /*
  * The holders closed instead of acknowledging (or their connection went):
  * the parked open is now the only one and gets the oplock it asked for,
@@ -374,8 +393,9 @@ static void late_grant(struct dfs_async *a, struct waiter *w)
 
 	if (o->is_dir || others_open(a->conn->srv, o))
 		return;
-	/* a lease keeps the state its response already carries */
-	if (!o->lease) {
+	if (o->lease)
+		late_lease(o->lease, w);
+	else {
 		o->oplock = sole_grant(w->requested);
 		w->body[2] = o->oplock;
 	}
@@ -567,6 +587,33 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	return STATUS_PENDING;
 }
 
+/*
+ * Disconnected durable opens of the data with a batch oplock or a handle
+ * lease: the break a sharing violation needs could never be acknowledged,
+ * so they close (MS-SMB2 3.3.4.6/3.3.4.7 let the server do so).
+ */
+static bool close_disconnected_holders(struct dfs_server *srv, u64 dev,
+				       u64 ino, const char *stream)
+{
+	bool closed = false;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (!h || !dfs_durable_disconnected(h) ||
+		    !same_data(h, dev, ino, stream) ||
+		    (h->oplock != SMB2_OPLOCK_LEVEL_BATCH &&
+		     !dfs_lease_has_handle(h)))
+			continue;
+		log_verbose("durable open %016llx closed: a sharing violation "
+			    "needs its handle", (unsigned long long)h->persistent_id);
+		dfs_open_close(srv, h);
+		closed = true;
+	}
+	return closed;
+}
+
 u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 			      const char *stream, bool overwrite)
 {
@@ -575,6 +622,11 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 	bool wait = false;
 	u32 i;
 
+	/* a disconnected durable open no one can break gives way at once */
+	if (close_disconnected_holders(srv, dev, ino, stream)) {
+		srv->oplock_retry_due = true;
+		return park_retry(r, dev, ino, stream);
+	}
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *h = srv->opens[i];
 
