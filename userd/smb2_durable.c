@@ -473,11 +473,13 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 	u32 st;
 
 	/*
-	 * Not there or still connected; DH2C reclaims only v2 opens (DHnC
-	 * any: Windows and Samba let a v1 reconnect take a v2 open).
+	 * Not there or still connected; DH2C reclaims only v2 opens, or a
+	 * leased v1 one, which its lease key names well enough (DHnC any:
+	 * Windows and Samba let a v1 reconnect take a v2 open; see
+	 * smb2.durable-open.reopen2-lease).
 	 */
 	if (!o || !o->durable->disconnected ||
-	    (d->v2_reconn && o->durable->version != 2))
+	    (d->v2_reconn && o->durable->version != 2 && !o->lease))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	dur = o->durable;
 	if (d->v2_reconn && memcmp(dur->create_guid, d->create_guid, 16))
