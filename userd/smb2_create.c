@@ -698,7 +698,8 @@ static u32 register_open(struct dfs_req *r, struct create_args *a,
 	o->dev = res->st.dev;
 	o->ino = res->st.ino;
 	/* a lease key already caching other data cannot name this one */
-	st = dfs_lease_check_file(r, lease_request(r, a), o);
+	st = r->body[CR_OPLOCK] == SMB2_OPLOCK_LEVEL_LEASE ?
+	     dfs_lease_check_file(r, lease_request(r, a), o) : STATUS_SUCCESS;
 	if (st) {
 		dfs_open_close(r->srv, o);
 		return st;
