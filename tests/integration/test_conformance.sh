@@ -21,7 +21,7 @@
 #
 # Environment:
 #   CONFORMANCE_SUITES   space-separated suites to run instead of all
-#   CONFORMANCE_TIMEOUT  bound on the whole torture.sh run (default 900 s)
+#   CONFORMANCE_TIMEOUT  bound on the whole torture.sh run (default 1200 s)
 #   TORTURE_TIMEOUT...   per-suite limits, passed on to torture.sh
 set -euo pipefail
 
@@ -29,7 +29,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
-CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-900}
+CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-1200}
 
 suites=()
 if [[ -n ${CONFORMANCE_SUITES:-} ]]; then
