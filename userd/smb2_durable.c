@@ -335,7 +335,8 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	 * closes as a disconnected one would on a new break.
 	 */
 	if (o->oplock_breaking || (o->lease && dfs_lease_blocking(o->lease))) {
-		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
+		close_disconnected(ds->gone.srv, o,
+				   "lost during an oplock or lease break");
 		return;
 	}
 	/* requests pending on it (a blocked LOCK) had their session: they end */
