@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "userd/server.h"
+#include "userd/smb2_lease.h"
 #include "userd/auth/auth.h"
 #include "userd/config.h"
 #include "userd/crypto_openssl.h"
@@ -201,5 +202,6 @@ int main(int argc, char **argv)
 	/* a reload may have replaced cfg; dfs_ctl_stop freed the replaced ones */
 	dfs_config_free(srv.cfg);
 	free(srv.opens);
+	dfs_lease_table_free(&srv);
 	return rc ? 1 : 0;
 }

@@ -69,6 +69,8 @@ struct dfs_server {
 	struct dfs_durable_state *durable;
 	/* an oplock break ended: parked CREATEs are re-run (smb2_oplock.c) */
 	bool oplock_retry_due;
+	/* the lease table (smb2_lease.c) */
+	struct dfs_lease *leases;
 };
 
 enum dfs_session_state {
@@ -172,6 +174,7 @@ struct dfs_open {
 	void *dir;			/* QUERY_DIRECTORY state (smb2_dir.c) */
 	u64 dev, ino;			/* file identity, for oplocks */
 	u8 oplock;			/* granted SMB2_OPLOCK_LEVEL_* */
+	struct dfs_lease *lease;	/* with SMB2_OPLOCK_LEVEL_LEASE: its lease */
 	u8 oplock_target;		/* level a break in progress goes to */
 	bool oplock_breaking;		/* break sent, acknowledgment awaited */
 	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
@@ -321,21 +324,27 @@ void dfs_lock_close(struct dfs_server *srv, struct dfs_open *o);
 
 /*
  * Oplocks (smb2_oplock.c). Called by CREATE once o is open: decides the
- * level granted for `requested` (written to *granted) and breaks other
- * opens' oplocks. Returns true when the CREATE must wait for a break
- * acknowledgment: it then completes the response body it built with
- * dfs_oplock_wait().
+ * level granted for `requested` (written to *granted; with a lease request
+ * lr, o joins or gets a lease) and breaks other opens' oplocks and leases.
+ * Returns true when the CREATE must wait for a break acknowledgment: it
+ * then completes the response body it built with dfs_oplock_wait().
  */
+struct dfs_lease_req;
 bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
-		     u8 *granted);
+		     const struct dfs_lease_req *lr, u8 *granted);
+/* A break ended (ack, timeout, holder gone): parked CREATEs may go on. */
+void dfs_oplock_release(struct dfs_server *srv);
 struct dfs_durable_req;
 /*
  * Park the CREATE response (body, len) until the breaks it waits on end;
- * if the file then has no other open, o gets the oplock r asked for (and
- * the durability of dur, which may be NULL).
+ * if the file then has no other open, o gets the oplock r asked for, or
+ * the lease state lease_want (with a lease), and the durability of dur
+ * (which may be NULL).
  */
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len, const struct dfs_durable_req *dur);
+		    u32 len, const struct dfs_durable_req *dur, u32 lease_want);
+/* The data of the create context `name` in a CREATE response, or NULL. */
+u8 *dfs_create_rsp_find(u8 *body, u32 len, const char *name);
 /*
  * Append a create context to a CREATE response body of len bytes (room:
  * cap); returns the new length (smb2_create.c).

@@ -24,6 +24,7 @@
 #include "userd/secdesc.h"
 #include "userd/server.h"
 #include "userd/smb2_durable.h"
+#include "userd/smb2_lease.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
@@ -120,6 +121,7 @@ struct create_args {
 	char path[VFS_PATH_MAX];
 	char stream[VFS_STREAM_NAME_BYTES];	/* named stream, "" = none */
 	struct dfs_durable_req dur;	/* DHnQ/DH2Q/DHnC/DH2C (smb2_durable.c) */
+	struct dfs_lease_req lease;	/* RqLs (smb2_lease.c) */
 };
 
 /* What CREATE found or made */
@@ -196,6 +198,10 @@ static u32 parse_contexts(const u8 *ctx, u32 len, struct create_args *a)
 				a->alloc_size = dfs_get_le64(c + doff);
 			else if (!memcmp(n, "QFid", 4))
 				a->want_qfid = true;
+			else if (!memcmp(n, "RqLs", 4) &&
+				 dfs_lease_parse(c + doff, dlen, true, &a->lease))
+				/* a lease request of no known size is no request */
+				memset(&a->lease, 0, sizeof(a->lease));
 			else if (!memcmp(n, "SecD", 4) || !memcmp(n, "ExtA", 4))
 				st = take_sd_or_ea(a, n, c + doff, dlen);
 			else if (!memcmp(n, "TWrp", 4))
@@ -592,6 +598,24 @@ u32 dfs_create_rsp_append(u8 *p, u32 len, u32 cap, const char *name,
 	return CRR_FIXED + clen;
 }
 
+u8 *dfs_create_rsp_find(u8 *p, u32 len, const char *name)
+{
+	u32 clen = dfs_get_le32(p + 84), off = 0, next;
+	u8 *ctx = p + CRR_FIXED;
+
+	/* contexts we wrote: each Next is in range and 8-aligned */
+	if (!clen || CRR_FIXED + clen > len)
+		return NULL;
+	for (;;) {
+		if (!memcmp(ctx + off + 16, name, 4))
+			return ctx + off + dfs_get_le16(ctx + off + 10);
+		next = dfs_get_le32(ctx + off);
+		if (!next)
+			return NULL;
+		off += next;
+	}
+}
+
 /* Add one context to the response write_create_rsp() built. */
 static void append_context(struct dfs_req *r, const char *name,
 			   const u8 *data, u32 dlen)
@@ -601,19 +625,39 @@ static void append_context(struct dfs_req *r, const char *name,
 }
 
 /*
- * Oplocks are decided once the open exists: other holders are broken, and
- * when one must acknowledge first the finished response waits for it.
+ * The lease request a CREATE makes, if it makes one we take: it must ask
+ * for SMB2_OPLOCK_LEVEL_LEASE on a connection we offered leasing to; v2
+ * only on 3.x (MS-SMB2 3.3.5.9.8, 3.3.5.9.11).
  */
-static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
+static const struct dfs_lease_req *lease_request(struct dfs_req *r,
+						 struct create_args *a)
+{
+	if (!a->lease.present || !dfs_lease_offered(r))
+		return NULL;
+	if (a->lease.version == 2 && r->conn->dialect < SMB2_DIALECT_300)
+		a->lease.version = 1;
+	return &a->lease;
+}
+
+/*
+ * Oplocks and leases are decided once the open exists: other holders are
+ * broken, and when one must acknowledge first the finished response waits
+ * for it.
+ */
+static u32 grant_oplock(struct dfs_req *r, struct create_args *a,
 			struct dfs_open *o)
 {
+	const struct dfs_lease_req *lr = NULL;
 	char dname[4];
 	u8 granted, ddata[8];
 	u32 st;
 
-	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], &granted)) {
+	if (r->body[CR_OPLOCK] == SMB2_OPLOCK_LEVEL_LEASE)
+		lr = lease_request(r, a);
+	if (!dfs_oplock_open(r, o, r->body[CR_OPLOCK], lr, &granted)) {
 		r->rsp_body[2] = granted;
-		/* durability needs the batch oplock it was just given */
+		dfs_lease_append_rsp(r, o);
+		/* durability needs the batch oplock or handle lease just given */
 		if (dfs_durable_grant(r, &a->dur, o, dname, ddata)) {
 			append_context(r, dname, ddata, sizeof(ddata));
 			dfs_durable_set_action(o, dfs_get_le32(r->rsp_body + 4));
@@ -621,17 +665,20 @@ static u32 grant_oplock(struct dfs_req *r, const struct create_args *a,
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
-	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur);
+	dfs_lease_append_rsp(r, o);
+	st = dfs_oplock_wait(r, o, r->rsp_body, r->rsp_len, &a->dur,
+			     lr ? lr->state : 0);
 	r->rsp_len = 0;
 	if (st != STATUS_PENDING)
 		dfs_open_close(r->srv, o);
 	return st;
 }
 
-static u32 register_open(struct dfs_req *r, const struct create_args *a,
+static u32 register_open(struct dfs_req *r, struct create_args *a,
 			 struct create_result *res)
 {
 	struct dfs_open *o = dfs_open_new(r->srv, r->tree);
+	u32 st;
 
 	if (!o)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -650,12 +697,19 @@ static u32 register_open(struct dfs_req *r, const struct create_args *a,
 	o->delete_on_close = a->opts & FILE_DELETE_ON_CLOSE;
 	o->dev = res->st.dev;
 	o->ino = res->st.ino;
+	/* a lease key already caching other data cannot name this one */
+	st = r->body[CR_OPLOCK] == SMB2_OPLOCK_LEVEL_LEASE ?
+	     dfs_lease_check_file(r, lease_request(r, a), o) : STATUS_SUCCESS;
+	if (st) {
+		dfs_open_close(r->srv, o);
+		return st;
+	}
 	if (r->compound_fid) {
 		r->compound_fid[0] = o->persistent_id;
 		r->compound_fid[1] = o->volatile_id;
 	}
 	write_create_rsp(r, a, res, o);
-	/* a named stream has its own oplock, apart from its file's */
+	/* a named stream has its own oplock and lease, apart from its file's */
 	return grant_oplock(r, a, o);
 }
 
@@ -821,11 +875,33 @@ static u32 respond_existing(struct dfs_req *r, struct create_args *a,
 	}
 	write_create_rsp(r, a, &res, o);
 	r->rsp_body[2] = o->oplock;
+	dfs_lease_append_rsp(r, o);
 	if (with_v2_ctx) {
 		dfs_put_le32(data, dfs_durable_timeout(o));
 		append_context(r, "DH2Q", data, sizeof(data));
 	}
 	return STATUS_SUCCESS;
+}
+
+/*
+ * The name a reconnect gives, for the leased opens that must match it
+ * (a->path; left "" when it does not parse, which then matches nothing).
+ */
+static void reconnect_name(struct dfs_req *r, struct create_args *a)
+{
+	const u8 *b = r->body;
+	u32 noff = dfs_get_le16(b + CR_NAME_OFFSET);
+	u32 nlen = dfs_get_le16(b + CR_NAME_LENGTH);
+	enum vfs_stream_kind kind;
+
+	a->path[0] = '\0';
+	if (nlen && (noff < SMB2_HDR_SIZE ||
+		     !dfs_range_ok(noff - SMB2_HDR_SIZE, nlen, r->body_len)))
+		return;
+	if (vfs_stream_split(b + noff - SMB2_HDR_SIZE, nlen, a->path,
+			     sizeof(a->path), a->stream, sizeof(a->stream),
+			     &kind))
+		a->path[0] = '\0';
 }
 
 /*
@@ -852,7 +928,10 @@ static bool try_reconnect(struct dfs_req *r, struct create_args *a, u32 *st)
 		return false;	/* an ordinary CREATE: parsed again below */
 	}
 	if (!*st)
-		*st = dfs_durable_reconnect(r, &a->dur, &o);
+		reconnect_name(r, a);
+	if (!*st)
+		*st = dfs_durable_reconnect(r, &a->dur, lease_request(r, a),
+					    a->path, &o);
 	if (!*st)
 		*st = respond_existing(r, a, o, false);
 	return true;

@@ -35,6 +35,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/smb2_durable.h"
+#include "userd/smb2_lease.h"
 #include "userd/store/durable_db.h"
 
 /* DH2Q timeouts we accept (ms): 0 asks for ours; larger ones are capped */
@@ -315,11 +316,10 @@ static bool grant(struct dfs_server *srv, const struct dfs_conn *c,
 	if (!d->v1_req && !d->v2_req)
 		return false;
 	/*
-	 * Only with a batch oplock (we offer no leases, so no handle
-	 * lease), on a 2.1+ connection for v1 and 3.x for v2, and not when
-	 * switched off.
+	 * Only with a batch oplock or a handle lease, on a 2.1+ connection
+	 * for v1 and 3.x for v2, and not when switched off.
 	 */
-	if (o->oplock != SMB2_OPLOCK_LEVEL_BATCH ||
+	if ((o->oplock != SMB2_OPLOCK_LEVEL_BATCH && !dfs_lease_has_handle(o)) ||
 	    !srv->cfg->durable_timeout || o->stream || o->is_dir ||
 	    c->dialect < SMB2_DIALECT_210 ||
 	    (d->v2_req && c->dialect < SMB2_DIALECT_300))
@@ -429,8 +429,9 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	 * now: the opener waiting on it should not wait 35 s, so the open
 	 * closes as a disconnected one would on a new break.
 	 */
-	if (o->oplock_breaking) {
-		close_disconnected(ds->gone.srv, o, "lost during an oplock break");
+	if (o->oplock_breaking || (o->lease && dfs_lease_blocking(o->lease))) {
+		close_disconnected(ds->gone.srv, o,
+				   "lost during an oplock or lease break");
 		return;
 	}
 	/* requests pending on it (a blocked LOCK) had their session: they end */
@@ -515,7 +516,8 @@ void dfs_durable_evict(struct dfs_server *srv, const void *share,
 		o = srv->opens[i];
 		if (!o || !dfs_durable_disconnected(o) || !o->path ||
 		    (const void *)o->tree->share != share ||
-		    o->oplock != SMB2_OPLOCK_LEVEL_BATCH ||
+		    (o->oplock != SMB2_OPLOCK_LEVEL_BATCH &&
+		     !(o->lease && (o->lease->state & SMB2_LEASE_WRITE))) ||
 		    strcasecmp(o->path, path))
 			continue;
 		close_disconnected(srv, o, "another open needs its oplock broken");
@@ -561,23 +563,30 @@ static bool same_user(const struct dfs_session *a, const struct dfs_session *b)
 }
 
 u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
+			  const struct dfs_lease_req *lr, const char *path,
 			  struct dfs_open **out)
 {
 	struct dfs_open *o = find_by_id(r->srv, d->fileid);
 	struct dfs_durable *dur;
+	u32 st;
 
 	/*
-	 * Not there or still connected; DH2C reclaims only v2 opens (DHnC
-	 * any: Windows and Samba let a v1 reconnect take a v2 open).
+	 * Not there or still connected; DH2C reclaims only v2 opens, or a
+	 * leased v1 one, which its lease key names well enough (DHnC any:
+	 * Windows and Samba let a v1 reconnect take a v2 open; see
+	 * smb2.durable-open.reopen2-lease).
 	 */
 	if (!o || !o->durable->disconnected ||
-	    (d->v2_reconn && o->durable->version != 2))
+	    (d->v2_reconn && o->durable->version != 2 && !o->lease))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	dur = o->durable;
 	if (d->v2_reconn && memcmp(dur->create_guid, d->create_guid, 16))
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (o->tree->share != r->tree->share)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
+	st = dfs_lease_reconnect_check(r, o, lr, path);
+	if (st)
+		return st;
 	if (!same_user(o->sess, r->sess))
 		return STATUS_ACCESS_DENIED;
 	o->sess = r->sess;

@@ -32,9 +32,12 @@ u32 dfs_durable_validate(const struct dfs_durable_req *d);
 
 /*
  * A DHnC/DH2C reconnect: finds the disconnected open, checks it is the
- * caller's and attaches it to the request's session and tree.
+ * caller's (and, for a leased one, that lr names its lease and path its
+ * file) and attaches it to the request's session and tree.
  */
+struct dfs_lease_req;
 u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
+			  const struct dfs_lease_req *lr, const char *path,
 			  struct dfs_open **out);
 /*
  * A DH2Q create with SMB2_FLAGS_REPLAY_OPERATION: the open the first
@@ -66,7 +69,8 @@ u32 dfs_durable_timeout(const struct dfs_open *o);
 bool dfs_durable_disconnected(const struct dfs_open *o);
 /*
  * Someone opens path on share: disconnected durable opens of it that hold
- * a batch oplock would need a break no one can acknowledge, so they close.
+ * a batch oplock or a write lease would need a break no one can
+ * acknowledge, so they close.
  */
 void dfs_durable_evict(struct dfs_server *srv, const void *share,
 		       const char *path);

@@ -23,6 +23,7 @@
 #include "userd/ea.h"
 #include "userd/log.h"
 #include "userd/secdesc.h"
+#include "userd/smb2_lease.h"
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
 #include "userd/rpc/pipe.h"
@@ -864,6 +865,8 @@ static u32 do_rename(struct si *s, char *to, bool replace)
 	ret = vfs_rename(root, s->o->path, to, replace);
 	if (ret < 0)
 		return rename_status(-ret);
+	/* other clients' cached handles now name a moved file */
+	dfs_lease_renamed(s->r->srv, s->o);
 	from = strdup(s->o->path);
 	if (!from)
 		return STATUS_NO_MEMORY;

@@ -16,8 +16,13 @@
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
  * open, the writer's own included.
- * Leases are not offered (no SMB2_GLOBAL_CAP_LEASING), so a lease request
- * gets no oplock.
+ * Leases (smb2_lease.c) are judged here too, with the oplocks of the same
+ * data, as smbtorture's smb2.lease expects Windows to: a new open of
+ * another key takes write caching from a lease (read caching too when it
+ * overwrites), and itself gets no write caching, and only read caching
+ * next to an oplock; an oplock requester gets none next to a handle lease,
+ * level II next to any other. Opens with the same lease key never break
+ * each other, and a lone one upgrades its lease to a superset it asks for.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -26,6 +31,7 @@
 #include "userd/log.h"
 #include "userd/smb2_channel.h"
 #include "userd/smb2_durable.h"
+#include "userd/smb2_lease.h"
 #include "userd/vfs/streams.h"
 
 #define BREAK_SIZE 24
@@ -36,6 +42,8 @@
 struct waiter {
 	struct dfs_open *o;	/* the new open; NULL once it is closed */
 	u8 requested;		/* the oplock level its CREATE asked for */
+	bool overwrite;		/* it truncates: read leases go once it is done */
+	u32 lease_want;		/* with a lease: the state it asked for */
 	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
 	u32 cap;		/* room in body: len + a durable context */
@@ -107,6 +115,8 @@ static void send_break(struct dfs_open *h, u8 level)
  */
 static bool break_holder(struct dfs_open *h, u8 to)
 {
+	if (h->lease)
+		return false;	/* leases break as a whole (dfs_lease_break) */
 	if (h->oplock_breaking)
 		return true;
 	if (h->oplock == SMB2_OPLOCK_LEVEL_NONE || h->oplock == to)
@@ -130,6 +140,18 @@ static bool stat_open(const struct dfs_open *o)
 	return !(o->access & ~STAT_RIGHTS);
 }
 
+/*
+ * Is o a stat open as far as holder h is concerned? Reading the security
+ * descriptor breaks an oplock (smb2.oplock.statopen1) but not a lease
+ * (smb2.lease.statopen4).
+ */
+static bool stat_open_for(const struct dfs_open *o, const struct dfs_open *h)
+{
+	u32 rights = STAT_RIGHTS | (h->lease ? READ_CONTROL : 0);
+
+	return !(o->access & ~rights);
+}
+
 /* Does the CREATE replace the file's data (SUPERSEDE, OVERWRITE[_IF])? */
 static bool overwrites(const struct dfs_req *r)
 {
@@ -151,12 +173,66 @@ static u8 sole_grant(u8 requested)
 	}
 }
 
+/* What the other opens of a file hold, once the new open broke them */
+struct others {
+	bool any;		/* one that counts (not a bare stat open) */
+	bool oplock;		/* one keeps an oplock (level II or more) */
+	bool handle_lease;	/* a lease of another key keeps handle caching */
+	bool wait;		/* a break needs an ack first */
+};
+
+/* Break one other open h of o's data for the new open; note what it keeps. */
+static void contend(struct dfs_server *srv, struct dfs_open *h, bool over,
+		    struct others *ot)
+{
+	u8 to = over ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
+
+	if (h->lease) {
+		if (dfs_lease_break(srv, h->lease,
+				    dfs_lease_contended(dfs_lease_effective(h->lease),
+							over,
+							dfs_lease_blocking(h->lease))))
+			ot->wait = true;
+		if (dfs_lease_effective(h->lease) & SMB2_LEASE_HANDLE)
+			ot->handle_lease = true;
+		return;
+	}
+	if (break_holder(h, to))
+		ot->wait = true;
+	if ((h->oplock_breaking ? h->oplock_target : h->oplock) !=
+	    SMB2_OPLOCK_LEVEL_NONE)
+		ot->oplock = true;
+}
+
+/* o asked for a lease: join or make it, at the state the others allow. */
+static void grant_lease(struct dfs_req *r, struct dfs_open *o,
+			const struct dfs_lease_req *lr, struct dfs_lease *l,
+			const struct others *ot)
+{
+	u32 st;
+
+	if (!l) {
+		l = dfs_lease_new(r, lr, o);
+		if (!l)
+			return;		/* no memory: no lease, no oplock */
+		l->state = ot->any ? dfs_lease_shared_grant(lr->state, ot->oplock) :
+				     dfs_lease_valid(lr->state);
+	} else if (!l->breaking) {
+		st = dfs_lease_upgrade(l->state, lr->state, ot->any, ot->oplock);
+		if (st != l->state && l->version == 2)
+			l->epoch++;
+		l->state = st;
+	}
+	dfs_lease_attach(o, l);
+}
+
 bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
-		     u8 *granted)
+		     const struct dfs_lease_req *lr, u8 *granted)
 {
 	struct dfs_server *srv = r->srv;
-	bool over = overwrites(r), others = false, wait = false;
-	u8 to = over ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
+	bool over = overwrites(r), stat_only = false;
+	struct dfs_lease *mine = NULL;
+	struct others ot = { 0 };
 	struct stat st;
 	u32 i;
 
@@ -165,6 +241,8 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		return false;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
+	if (lr)
+		mine = dfs_lease_find(srv, r->conn->client_guid, lr->key);
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *h = srv->opens[i];
 
@@ -172,22 +250,38 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 		if (!h || !same_file(h, o) || h->pending ||
 		    (stat_open(h) && h->oplock == SMB2_OPLOCK_LEVEL_NONE))
 			continue;
-		others = true;
+		/* nor does one that shares the new open's lease */
+		if (mine && h->lease == mine)
+			continue;
+		ot.any = true;
 		/* and one that does not overwrite breaks nothing, gets nothing */
-		if (stat_open(o) && !over)
-			return false;
-		if (break_holder(h, to))
-			wait = true;
+		if (!over && stat_open_for(o, h)) {
+			stat_only = true;
+			continue;
+		}
+		contend(srv, h, over, &ot);
 	}
-	/* directories get no oplocks (MS-SMB2 3.3.5.9) */
+	if (stat_only)
+		return ot.wait;
+	/* directories get no oplocks and, without directory leasing, no lease */
 	if (o->is_dir)
 		*granted = SMB2_OPLOCK_LEVEL_NONE;
-	else if (!others)
+	else if (lr)
+		grant_lease(r, o, lr, mine, &ot);
+	else if (!ot.any)
 		*granted = sole_grant(requested);
+	else if (ot.handle_lease)
+		*granted = SMB2_OPLOCK_LEVEL_NONE;
 	else if (sole_grant(requested) != SMB2_OPLOCK_LEVEL_NONE)
 		*granted = SMB2_OPLOCK_LEVEL_II;	/* shared: read caching */
-	o->oplock = *granted;
-	return wait;
+	if (o->lease)
+		*granted = SMB2_OPLOCK_LEVEL_LEASE;
+	else
+		o->oplock = *granted;
+	/* the truncation is a write: read caching of other leases ends */
+	if (over && !ot.wait)
+		dfs_lease_written(srv, o);
+	return ot.wait;
 }
 
 static void waiter_cancel(struct dfs_async *a)
@@ -214,7 +308,7 @@ static struct dfs_async *req_async(struct dfs_req *r)
 }
 
 u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
-		    u32 len, const struct dfs_durable_req *dur)
+		    u32 len, const struct dfs_durable_req *dur, u32 lease_want)
 {
 	struct dfs_async *a;
 	struct waiter *w = calloc(1, sizeof(*w) + len + WAITER_SLACK);
@@ -228,6 +322,8 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	}
 	w->o = o;
 	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
+	w->overwrite = overwrites(r);
+	w->lease_want = lease_want;
 	if (dur)
 		w->dur = *dur;
 	w->len = len;
@@ -252,7 +348,7 @@ static bool still_breaking(struct dfs_server *srv, const struct dfs_open *o)
 		if (h && same_file(h, o) && h->oplock_breaking)
 			return true;
 	}
-	return false;
+	return dfs_lease_breaking_on(srv, o->dev, o->ino, o->stream, o->lease);
 }
 
 /* Any other open of o's file left? */
@@ -269,6 +365,23 @@ static bool others_open(struct dfs_server *srv, const struct dfs_open *o)
 	return false;
 }
 
+/* Alone now, a lease of o's own key gets what it asked for after all. */
+static void late_lease(struct dfs_lease *l, struct waiter *w)
+{
+	u8 *data = dfs_create_rsp_find(w->body, w->len, "RqLs");
+	u32 st;
+
+	if (l->nopens != 1 || l->breaking || !data)
+		return;
+	st = dfs_lease_upgrade(l->state, w->lease_want, false, false);
+	if (st == l->state)
+		return;
+	if (l->version == 2)
+		l->epoch++;
+	l->state = st;
+	dfs_lease_rsp_data(l, l->version, data);
+}
+
 /*
  * The holders closed instead of acknowledging (or their connection went):
  * the parked open is now the only one and gets the oplock it asked for,
@@ -280,14 +393,18 @@ static void late_grant(struct dfs_async *a, struct waiter *w)
 
 	if (o->is_dir || others_open(a->conn->srv, o))
 		return;
-	o->oplock = sole_grant(w->requested);
-	w->body[2] = o->oplock;
+	if (o->lease)
+		late_lease(o->lease, w);
+	else {
+		o->oplock = sole_grant(w->requested);
+		w->body[2] = o->oplock;
+	}
 	w->len = dfs_durable_late_grant(a->conn, &w->dur, o, w->body, w->len,
 					w->cap);
 }
 
 /* Send the parked CREATE responses whose breaks have all ended. */
-static void release_waiters(struct dfs_server *srv)
+void dfs_oplock_release(struct dfs_server *srv)
 {
 	struct dfs_conn *c;
 	struct dfs_async *a;
@@ -304,6 +421,8 @@ again:
 				continue;
 			w->o->pending = false;
 			late_grant(a, w);
+			if (w->overwrite)
+				dfs_lease_truncated(srv, w->o);
 			a->priv = NULL;
 			dfs_async_complete(a, STATUS_SUCCESS, w->body, w->len);
 			free(w);
@@ -325,6 +444,7 @@ void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o)
 			h->oplock = SMB2_OPLOCK_LEVEL_NONE;
 		}
 	}
+	dfs_lease_written(srv, o);
 }
 
 /* The parked CREATE of o, on whichever channel it came (any connection). */
@@ -351,6 +471,7 @@ void dfs_oplock_close(struct dfs_open *o)
 {
 	struct dfs_server *srv = o->sess->conn->srv;
 
+	dfs_lease_open_gone(srv, o);
 	if (o->pending) {
 		/* a parked CREATE whose open goes away (tree or session gone) */
 		cancel_waiter(srv, o);
@@ -361,7 +482,7 @@ void dfs_oplock_close(struct dfs_open *o)
 		o->oplock_breaking = false;
 		o->oplock = SMB2_OPLOCK_LEVEL_NONE;
 		/* it left the open table already: closing ends its break */
-		release_waiters(srv);
+		dfs_oplock_release(srv);
 	}
 }
 
@@ -382,8 +503,10 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
 		h->oplock = h->oplock_target;
 		ended = true;
 	}
+	if (dfs_lease_tick(srv, now_ms))
+		ended = true;
 	if (ended)
-		release_waiters(srv);
+		dfs_oplock_release(srv);
 }
 
 /* OPLOCK_BREAK acknowledgment (3.3.5.22.1) */
@@ -392,6 +515,9 @@ u32 smb2_oplock_break(struct dfs_req *r)
 	struct dfs_open *o;
 	u8 level;
 
+	/* the StructureSize tells a lease acknowledgment from an oplock one */
+	if (r->body_len >= 2 && dfs_get_le16(r->body) == 36)
+		return dfs_lease_break_ack(r);
 	if (r->body_len < BREAK_SIZE || dfs_get_le16(r->body) != BREAK_SIZE)
 		return STATUS_INVALID_PARAMETER;
 	level = r->body[2];
@@ -413,7 +539,7 @@ u32 smb2_oplock_break(struct dfs_req *r)
 	r->rsp_body[2] = level;
 	memcpy(r->rsp_body + 8, r->body + 8, 16);
 	r->rsp_len = BREAK_SIZE;
-	release_waiters(r->srv);
+	dfs_oplock_release(r->srv);
 	return STATUS_SUCCESS;
 }
 
@@ -461,6 +587,33 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	return STATUS_PENDING;
 }
 
+/*
+ * Disconnected durable opens of the data with a batch oplock or a handle
+ * lease: the break a sharing violation needs could never be acknowledged,
+ * so they close (MS-SMB2 3.3.4.6/3.3.4.7 let the server do so).
+ */
+static bool close_disconnected_holders(struct dfs_server *srv, u64 dev,
+				       u64 ino, const char *stream)
+{
+	bool closed = false;
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *h = srv->opens[i];
+
+		if (!h || !dfs_durable_disconnected(h) ||
+		    !same_data(h, dev, ino, stream) ||
+		    (h->oplock != SMB2_OPLOCK_LEVEL_BATCH &&
+		     !dfs_lease_has_handle(h)))
+			continue;
+		log_verbose("durable open %016llx closed: a sharing violation "
+			    "needs its handle", (unsigned long long)h->persistent_id);
+		dfs_open_close(srv, h);
+		closed = true;
+	}
+	return closed;
+}
+
 u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 			      const char *stream, bool overwrite)
 {
@@ -469,6 +622,11 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 	bool wait = false;
 	u32 i;
 
+	/* a disconnected durable open no one can break gives way at once */
+	if (close_disconnected_holders(srv, dev, ino, stream)) {
+		srv->oplock_retry_due = true;
+		return park_retry(r, dev, ino, stream);
+	}
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *h = srv->opens[i];
 
@@ -479,6 +637,9 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 		if (break_holder(h, to))
 			wait = true;
 	}
+	/* and handle leases give their handles up (they may close) */
+	if (dfs_lease_share_conflict(srv, dev, ino, stream))
+		wait = true;
 	return wait ? park_retry(r, dev, ino, stream) : STATUS_SHARING_VIOLATION;
 }
 
@@ -492,7 +653,7 @@ static bool retry_blocked(struct dfs_server *srv, const struct retry *w)
 		if (h && h->oplock_breaking && same_data(h, w->dev, w->ino, w->stream))
 			return true;
 	}
-	return false;
+	return dfs_lease_breaking_on(srv, w->dev, w->ino, w->stream, NULL);
 }
 
 /* Run a parked CREATE again, as the session that sent it, on its async. */

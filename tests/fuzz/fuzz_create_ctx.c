@@ -10,9 +10,10 @@
  *
  * Input: byte 0 bits 0-2 CreateDisposition (6 and 7 are invalid ones),
  * bit 3 FILE_DIRECTORY_FILE, bit 4 a batch oplock, bit 5 MAXIMUM_ALLOWED
- * instead of read/write, bit 6 "raw": bytes 2-9 are the CreateContextsOffset
- * and CreateContextsLength as sent (else the harness points them at the
- * blob). Byte 1 picks the name (ctx.txt, README.txt, the root, dir\sub).
+ * instead of read/write, bit 7 SMB2_OPLOCK_LEVEL_LEASE (so that an RqLs
+ * context is taken; over bit 4), bit 6 "raw": bytes 2-9 are the
+ * CreateContextsOffset and CreateContextsLength as sent (else the harness
+ * points them at the blob). Byte 1 picks the name (ctx.txt, README.txt, the root, dir\sub).
  * The rest is the context blob, placed 8-aligned after the name at the end
  * of a request buffer of exactly its size.
  */
@@ -40,6 +41,8 @@ static u8 *fc_request(const uint8_t *data, size_t size, u32 *len)
 	b = req + SMB2_HDR_SIZE;
 	dfs_put_le16(b, 57);
 	b[3] = (data[0] & 0x10) ? 0x09 : 0;		/* batch oplock */
+	if (data[0] & 0x80)
+		b[3] = 0xFF;				/* a lease */
 	dfs_put_le32(b + 4, 2);				/* impersonation */
 	dfs_put_le32(b + 24, (data[0] & 0x20) ? 0x02000000u : 0x0012019Fu);
 	dfs_put_le32(b + 32, 7);			/* share everything */
