@@ -13,7 +13,8 @@
 # Prints the median MiB/s per server and direction and the ratio
 # dittofsd/smbd, and the median CPU seconds per GiB each server used (from
 # /proc/PID/stat around each smbclient run), each with the slowest and
-# fastest round so that the noise shows. Everything is removed at the end.
+# fastest round so that the noise shows, and in how many rounds dittofsd
+# was the faster of the two. Everything is removed at the end.
 #
 #   tests/bench/encrypted_throughput.sh
 #   SIZE_MB=256 N=3 CIPHER=AES-256-GCM tests/bench/encrypted_throughput.sh
@@ -211,6 +212,19 @@ spread() {
 		END { printf "%.*f-%.*f", d, lo, d, hi }'
 }
 
+# faster A1 A2 ... -- B1 B2 ...: in how many rounds i Ai > Bi
+faster() {
+	local -a a=() b=()
+	local i n=0
+	while [[ $1 != -- ]]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	for i in "${!a[@]}"; do
+		(($(echo "${a[i]} > ${b[i]}" | bc -l))) && n=$((n + 1))
+	done
+	echo "$n"
+}
+
 mibs() { echo "$SIZE_MB / $1" | bc -l; }
 per_gib() { echo "$1 * 1024 / $SIZE_MB" | bc -l; }
 
@@ -276,6 +290,10 @@ printf '%-10s %14.2f %14.2f\n' "ratio" \
 	"$(echo "${MED[dittofsd.write]} / ${MED[smbd.write]}" | bc -l)" \
 	"$(echo "${MED[dittofsd.read]} / ${MED[smbd.read]}" | bc -l)"
 echo "(ratio = dittofsd / smbd; medians over $N rounds)"
+# shellcheck disable=SC2086 # one number per word
+printf 'rounds in which dittofsd was the faster: write %d/%d, read %d/%d\n' \
+	"$(faster ${RES[dittofsd.write]} -- ${RES[smbd.write]})" "$N" \
+	"$(faster ${RES[dittofsd.read]} -- ${RES[smbd.read]})" "$N"
 
 # CPU time is less at the mercy of other load than elapsed time.
 printf '\n%-10s %16s %16s %16s %16s\n' server "write cpu s/GiB" \
