@@ -487,7 +487,7 @@ static int decrypt_frame(struct dfs_dp_conn *c, struct dfs_dp_session *s,
 					     msg, msg_len);
 	if (c->rx.key != s->dec.key) {
 		dfs_transform_rx_abort(c->crypto, &c->rx);
-		return -EPROTO;
+		return -ESTALE;
 	}
 	return dfs_transform_rx_finish(c->crypto, &c->rx, frame, len, msg,
 				       msg_len);
@@ -521,6 +521,7 @@ static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 	ret = decrypt_frame(c, s, frame, len, &msg, &msg_len);
 	if (ret)
 		return drop(c, ret == -EBADMSG ? "encrypted message failed authentication" :
+			    ret == -ESTALE ? "session key changed while the frame arrived" :
 			    "malformed transform header");
 	if (dfs_get_le32(msg) != SMB2_PROTO_ID)
 		return drop(c, "transform does not hold an SMB2 message");
