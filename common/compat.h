@@ -59,6 +59,8 @@ typedef _Bool bool;
 #define EPERM 1
 #define EACCES 13
 #define ENOENT 2
+#define EOPNOTSUPP 95
+#define ESTALE 116
 #endif
 
 #define DFS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -58,6 +58,21 @@ struct dfs_crypto_ops {
 	int (*aead_decrypt)(void *key, const u8 *nonce, size_t noncelen,
 			    const u8 *aad, size_t aadlen, u8 *buf, size_t len,
 			    const u8 tag[16]);
+
+	/*
+	 * Optional (NULL when not offered; GCM only, as CCM needs the whole
+	 * message at once): decrypt one message in place piece by piece as
+	 * it arrives, so that the work overlaps reception. dec_begin returns
+	 * the message's state or NULL; dec_update takes any number of bytes;
+	 * dec_end checks the tag (-EBADMSG) and frees the state, dec_abort
+	 * frees it unchecked. No plaintext may be used before dec_end
+	 * returned 0.
+	 */
+	void *(*aead_dec_begin)(void *key, const u8 *nonce, size_t noncelen,
+				const u8 *aad, size_t aadlen);
+	int (*aead_dec_update)(void *st, u8 *buf, size_t len);
+	int (*aead_dec_end)(void *st, const u8 tag[16]);
+	void (*aead_dec_abort)(void *st);
 };
 
 #endif /* DITTOFS_CRYPTO_OPS_H */

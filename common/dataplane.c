@@ -436,6 +436,63 @@ static int smb2_chain(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *base,
 	return ret;
 }
 
+/* The session a transform header names (frame holds its 52 bytes). */
+static struct dfs_dp_session *transform_session(struct dfs_dp_conn *c,
+						const u8 *frame, bool *not_here)
+{
+	u64 sid = dfs_transform_session(frame);
+	struct dfs_dp_session *s = c->ops->session_lookup(c->ctl, sid);
+
+	*not_here = false;
+	if (!s && c->ops->foreign_session) {
+		s = c->ops->foreign_session(c->ctl, sid);
+		*not_here = s != NULL;
+	}
+	return s && s->dec.alg ? s : NULL;
+}
+
+void dfs_dp_frame_partial(struct dfs_dp_conn *c, u8 *frame, u32 have, u32 len)
+{
+	struct dfs_dp_session *s;
+	bool not_here;
+
+	if (!c->rx.st) {
+		if (len < DFS_DP_RX_MIN || have < SMB2_TRANSFORM_HDR_SIZE ||
+		    have >= len || dfs_get_le32(frame) != SMB2_TRANSFORM_ID)
+			return;
+		s = transform_session(c, frame, &not_here);
+		/* whatever is wrong here, dfs_dp_frame finds it again and says so */
+		if (!s || dfs_transform_rx_begin(c->crypto, &s->dec, &c->rx,
+						 frame, have, len))
+			return;
+	}
+	dfs_transform_rx_more(c->crypto, &c->rx, frame, have);
+}
+
+void dfs_dp_conn_release(struct dfs_dp_conn *c)
+{
+	dfs_transform_rx_abort(c->crypto, &c->rx);
+}
+
+/*
+ * Decrypt a whole frame, or finish one that was decrypted as it arrived.
+ * The latter must have been begun with the key the session has now:
+ * otherwise the session went away meanwhile, and the frame with it.
+ */
+static int decrypt_frame(struct dfs_dp_conn *c, struct dfs_dp_session *s,
+			 u8 *frame, u32 len, u8 **msg, u32 *msg_len)
+{
+	if (!c->rx.st)
+		return dfs_transform_decrypt(c->crypto, &s->dec, frame, len,
+					     msg, msg_len);
+	if (c->rx.key != s->dec.key) {
+		dfs_transform_rx_abort(c->crypto, &c->rx);
+		return -ESTALE;
+	}
+	return dfs_transform_rx_finish(c->crypto, &c->rx, frame, len, msg,
+				       msg_len);
+}
+
 /*
  * A frame in a transform header: decrypt with the session's client->server
  * key, run the chain inside, and send all its responses back in one
@@ -450,22 +507,21 @@ static int encrypted_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out,
 	const u32 room = DFS_NB_HDR_SIZE + SMB2_TRANSFORM_HDR_SIZE;
 	struct dfs_dp_session *s;
 	u32 msg_len, rsp_len = 0;
-	bool not_here = false;
+	bool not_here;
 	u8 *msg;
 	int ret;
 
 	if (len < SMB2_TRANSFORM_HDR_SIZE)
 		return drop(c, "truncated transform header");
-	s = c->ops->session_lookup(c->ctl, dfs_transform_session(frame));
-	if (!s && c->ops->foreign_session) {
-		s = c->ops->foreign_session(c->ctl, dfs_transform_session(frame));
-		not_here = s != NULL;
-	}
-	if (!s || !s->dec.alg)
+	s = transform_session(c, frame, &not_here);
+	if (!s) {
+		dfs_transform_rx_abort(c->crypto, &c->rx);
 		return drop(c, "transform header for a session without keys");
-	ret = dfs_transform_decrypt(c->crypto, &s->dec, frame, len, &msg, &msg_len);
+	}
+	ret = decrypt_frame(c, s, frame, len, &msg, &msg_len);
 	if (ret)
 		return drop(c, ret == -EBADMSG ? "encrypted message failed authentication" :
+			    ret == -ESTALE ? "session key changed while the frame arrived" :
 			    "malformed transform header");
 	if (dfs_get_le32(msg) != SMB2_PROTO_ID)
 		return drop(c, "transform does not hold an SMB2 message");
@@ -496,6 +552,8 @@ int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 	proto = dfs_get_le32(frame);
 	if (proto == SMB2_TRANSFORM_ID)
 		return encrypted_frame(c, frame, len, out, cap, out_len);
+	/* a frame begun as encrypted cannot turn into another: be safe anyway */
+	dfs_transform_rx_abort(c->crypto, &c->rx);
 	if (proto == SMB1_PROTO_ID)
 		ret = smb1_negotiate(c, frame, len, out, cap, &rsp_len);
 	else if (proto == SMB2_PROTO_ID)

@@ -91,6 +91,7 @@ struct dfs_dp_conn {
 	u16 dialect;			/* set by the control side on NEGOTIATE */
 	u32 max_frame;			/* largest NetBIOS payload accepted */
 	u8 preauth[DFS_PREAUTH_HASH_SIZE];	/* Connection.PreauthIntegrityHashValue */
+	struct dfs_transform_rx rx;	/* an encrypted frame still arriving */
 };
 
 void dfs_dp_conn_init(struct dfs_dp_conn *c, const struct dfs_crypto_ops *crypto,
@@ -113,6 +114,30 @@ int dfs_nb_frame_len(const struct dfs_dp_conn *c, const u8 *buf, size_t avail,
  */
 int dfs_dp_frame(struct dfs_dp_conn *c, u8 *frame, u32 len, u8 *out, u32 cap,
 		 u32 *out_len);
+
+/*
+ * Encrypted frames at least this long are decrypted while they arrive:
+ * below it the AEAD work is too short to be worth the extra receives.
+ */
+#define DFS_DP_RX_MIN (256 * 1024)
+
+/*
+ * The transport calls this while a frame is still arriving: frame holds
+ * the first have of its len payload bytes. A large encrypted frame is
+ * decrypted in place as far as it has come, so that dfs_dp_frame has only
+ * the rest to do; it checks the tag before anything is parsed. Frames it
+ * cannot do this for are left to dfs_dp_frame as they are.
+ */
+void dfs_dp_frame_partial(struct dfs_dp_conn *c, u8 *frame, u32 have, u32 len);
+
+/* Is a frame being decrypted as it arrives? (receive it in pieces, then) */
+static inline bool dfs_dp_frame_partial_active(const struct dfs_dp_conn *c)
+{
+	return c->rx.st != NULL;
+}
+
+/* Free what the connection holds (before the connection itself goes). */
+void dfs_dp_conn_release(struct dfs_dp_conn *c);
 
 /*
  * Frame one response that is not the direct answer to a frame: the final

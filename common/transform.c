@@ -13,13 +13,10 @@ u64 dfs_transform_session(const u8 *buf)
 	return dfs_get_le64(buf + DFS_TF_SESSION_ID);
 }
 
-int dfs_transform_decrypt(const struct dfs_crypto_ops *ops,
-			  const struct dfs_cipher_key *k, u8 *buf, u32 len,
-			  u8 **msg, u32 *msg_len)
+/* The header of a len-byte transform message (at least its 52 bytes are in). */
+static int header_ok(const struct dfs_cipher_key *k, const u8 *buf, u32 len)
 {
 	u32 orig;
-	size_t nlen;
-	int ret;
 
 	if (len < SMB2_TRANSFORM_HDR_SIZE + SMB2_HDR_SIZE ||
 	    dfs_get_le32(buf) != SMB2_TRANSFORM_ID)
@@ -31,6 +28,20 @@ int dfs_transform_decrypt(const struct dfs_crypto_ops *ops,
 		return -EPROTO;
 	if (!k || !k->alg || !k->key)
 		return -EPROTO;
+	return 0;
+}
+
+int dfs_transform_decrypt(const struct dfs_crypto_ops *ops,
+			  const struct dfs_cipher_key *k, u8 *buf, u32 len,
+			  u8 **msg, u32 *msg_len)
+{
+	u32 orig = len - SMB2_TRANSFORM_HDR_SIZE;
+	size_t nlen;
+	int ret;
+
+	ret = header_ok(k, buf, len);
+	if (ret)
+		return ret;
 	nlen = dfs_cipher_nonce_len(k->alg);
 	ret = ops->aead_decrypt(k->key, buf + DFS_TF_NONCE, nlen,
 				buf + DFS_TF_AAD_OFFSET, DFS_TF_AAD_SIZE,
@@ -41,6 +52,84 @@ int dfs_transform_decrypt(const struct dfs_crypto_ops *ops,
 	*msg = buf + SMB2_TRANSFORM_HDR_SIZE;
 	*msg_len = orig;
 	return 0;
+}
+
+int dfs_transform_rx_begin(const struct dfs_crypto_ops *ops,
+			   const struct dfs_cipher_key *k,
+			   struct dfs_transform_rx *rx, const u8 *buf,
+			   u32 have, u32 len)
+{
+	int ret;
+
+	if (have < SMB2_TRANSFORM_HDR_SIZE || have > len)
+		return -EINVAL;
+	ret = header_ok(k, buf, len);
+	if (ret)
+		return ret;
+	if (!ops->aead_dec_begin)
+		return -EOPNOTSUPP;
+	rx->st = ops->aead_dec_begin(k->key, buf + DFS_TF_NONCE,
+				     dfs_cipher_nonce_len(k->alg),
+				     buf + DFS_TF_AAD_OFFSET, DFS_TF_AAD_SIZE);
+	if (!rx->st)
+		return -EOPNOTSUPP;
+	rx->key = k->key;
+	rx->len = len;
+	rx->done = 0;
+	rx->broken = false;
+	return 0;
+}
+
+void dfs_transform_rx_more(const struct dfs_crypto_ops *ops,
+			   struct dfs_transform_rx *rx, u8 *buf, u32 have)
+{
+	u32 from = SMB2_TRANSFORM_HDR_SIZE + rx->done;
+
+	if (!rx->st || rx->broken || have > rx->len || have <= from)
+		return;
+	if (ops->aead_dec_update(rx->st, buf + from, have - from))
+		rx->broken = true;
+	else
+		rx->done = have - SMB2_TRANSFORM_HDR_SIZE;
+}
+
+int dfs_transform_rx_finish(const struct dfs_crypto_ops *ops,
+			    struct dfs_transform_rx *rx, u8 *buf, u32 len,
+			    u8 **msg, u32 *msg_len)
+{
+	void *st = rx->st;
+	int ret;
+
+	if (!st || len != rx->len) {
+		dfs_transform_rx_abort(ops, rx);
+		return -EPROTO;
+	}
+	dfs_transform_rx_more(ops, rx, buf, len);
+	rx->st = NULL;
+	if (rx->broken) {
+		ops->aead_dec_abort(st);
+		ret = -EBADMSG;
+	} else {
+		ret = ops->aead_dec_end(st, buf + DFS_TF_SIGNATURE);
+	}
+	rx->broken = false;
+	if (ret) {
+		/* never hand unauthenticated plaintext to a parser */
+		memset(buf + SMB2_TRANSFORM_HDR_SIZE, 0, len - SMB2_TRANSFORM_HDR_SIZE);
+		return -EBADMSG;
+	}
+	*msg = buf + SMB2_TRANSFORM_HDR_SIZE;
+	*msg_len = len - SMB2_TRANSFORM_HDR_SIZE;
+	return 0;
+}
+
+void dfs_transform_rx_abort(const struct dfs_crypto_ops *ops,
+			    struct dfs_transform_rx *rx)
+{
+	if (rx->st)
+		ops->aead_dec_abort(rx->st);
+	rx->st = NULL;
+	rx->broken = false;
 }
 
 int dfs_transform_encrypt(const struct dfs_crypto_ops *ops,

@@ -52,6 +52,45 @@ int dfs_transform_decrypt(const struct dfs_crypto_ops *ops,
 			  const struct dfs_cipher_key *k, u8 *buf, u32 len,
 			  u8 **msg, u32 *msg_len);
 
+/*
+ * A transform message decrypted while it arrives (ops->aead_dec_begin):
+ * by the time its last byte is in, only that last piece is left to do.
+ */
+struct dfs_transform_rx {
+	void *st;		/* from ops->aead_dec_begin; NULL when idle */
+	void *key;		/* the key it was begun with */
+	u32 len;		/* the whole message: header + ciphertext */
+	u32 done;		/* bytes of it decrypted (from the header's end) */
+	bool broken;		/* a piece failed: the message cannot be used */
+};
+
+/*
+ * Start on the message at buf (len bytes in all) once its header is in.
+ * 0 when started; -EPROTO for a header dfs_transform_decrypt would refuse
+ * too, -EOPNOTSUPP when the cipher cannot do it (the caller then simply
+ * decrypts the whole message at the end).
+ */
+int dfs_transform_rx_begin(const struct dfs_crypto_ops *ops,
+			   const struct dfs_cipher_key *k,
+			   struct dfs_transform_rx *rx, const u8 *buf,
+			   u32 have, u32 len);
+
+/* Decrypt what has arrived since: buf holds the message's first have bytes. */
+void dfs_transform_rx_more(const struct dfs_crypto_ops *ops,
+			   struct dfs_transform_rx *rx, u8 *buf, u32 have);
+
+/*
+ * The whole message (len bytes) is in: decrypt the rest and check the
+ * tag. Results as dfs_transform_decrypt; rx is idle afterwards either way.
+ */
+int dfs_transform_rx_finish(const struct dfs_crypto_ops *ops,
+			    struct dfs_transform_rx *rx, u8 *buf, u32 len,
+			    u8 **msg, u32 *msg_len);
+
+/* Forget a started message (connection gone, or its key went away). */
+void dfs_transform_rx_abort(const struct dfs_crypto_ops *ops,
+			    struct dfs_transform_rx *rx);
+
 /* The SessionId of a transform header (len must be >= 52). */
 u64 dfs_transform_session(const u8 *buf);
 

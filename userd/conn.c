@@ -57,6 +57,7 @@ void dfs_conn_free(struct dfs_conn *c)
 	while (c->sessions)
 		dfs_session_destroy(c->sessions);
 	dfs_tombstones_free(c);
+	dfs_dp_conn_release(&c->dp);
 	while (c->outq) {
 		struct dfs_outbuf *ob = c->outq;
 

@@ -326,7 +326,7 @@ static EVP_CIPHER_CTX *ossl_aead_start(const struct dfs_ossl_aead_key *k,
 
 	/* SMB2 never encrypts an empty message; CCM could not take one */
 	if (noncelen != want || !len || len > INT_MAX || !nonce ||
-	    (!enc && !tag))
+	    (!enc && k->ccm && !tag))
 		return NULL;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
@@ -400,6 +400,52 @@ static int ossl_aead_decrypt(void *key, const u8 *nonce, size_t noncelen,
 	return 0;
 }
 
+/*
+ * Piecewise GCM decryption: the state is the per-message context itself.
+ * The length is not known to OpenSSL up front, which only GCM allows.
+ */
+static void *ossl_aead_dec_begin(void *key, const u8 *nonce, size_t noncelen,
+				 const u8 *aad, size_t aadlen)
+{
+	struct dfs_ossl_aead_key *k = key;
+	EVP_CIPHER_CTX *ctx;
+
+	if (!k || k->ccm)
+		return NULL;
+	/* GCM takes the tag at the end and does not need the length */
+	ctx = ossl_aead_start(k, 0, nonce, noncelen, 1, NULL);
+	if (!ctx)
+		return NULL;
+	if (!ossl_cipher_update(ctx, NULL, aad, aadlen)) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int ossl_aead_dec_update(void *st, u8 *buf, size_t len)
+{
+	return ossl_cipher_update(st, buf, buf, len) ? 0 : -EINVAL;
+}
+
+static int ossl_aead_dec_end(void *st, const u8 tag[16])
+{
+	EVP_CIPHER_CTX *ctx = st;
+	u8 none[16];
+	int ok, outl;
+
+	ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, DFS_TAG_SIZE,
+				 (void *)tag) > 0 &&
+	     EVP_CipherFinal_ex(ctx, none, &outl) > 0;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EBADMSG;
+}
+
+static void ossl_aead_dec_abort(void *st)
+{
+	EVP_CIPHER_CTX_free(st);
+}
+
 const struct dfs_crypto_ops dfs_openssl_crypto_ops = {
 	.sha512 = ossl_sha512,
 	.mac_key_new = ossl_mac_key_new,
@@ -409,6 +455,10 @@ const struct dfs_crypto_ops dfs_openssl_crypto_ops = {
 	.aead_key_free = ossl_aead_key_free,
 	.aead_encrypt = ossl_aead_encrypt,
 	.aead_decrypt = ossl_aead_decrypt,
+	.aead_dec_begin = ossl_aead_dec_begin,
+	.aead_dec_update = ossl_aead_dec_update,
+	.aead_dec_end = ossl_aead_dec_end,
+	.aead_dec_abort = ossl_aead_dec_abort,
 };
 
 /* ---- process-wide setup ----------------------------------------------- */

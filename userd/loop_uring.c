@@ -163,11 +163,17 @@ static void arm_timer(struct loop *l)
 
 /* Below this many missing bytes a frame is read like any other data. */
 #define DFS_RECV_WAITALL_MIN (64 * 1024)
+/*
+ * An encrypted frame that is decrypted as it arrives comes in pieces of
+ * this size: each is decrypted while the kernel receives the next, and
+ * only the last one is left when the frame is complete.
+ */
+#define DFS_RECV_PIECE (1024 * 1024)
 
 /*
- * How much of a large frame (a big WRITE) is still missing, or 0. Asking
- * for exactly that with MSG_WAITALL lets the kernel gather it in one
- * request instead of returning each piece to us to be asked for again.
+ * How much of a large frame (a big WRITE) to wait for, or 0. Asking for
+ * that with MSG_WAITALL lets the kernel gather it in one request instead
+ * of returning each scrap to us to be asked for again.
  */
 static u32 frame_missing(const struct dfs_conn *c)
 {
@@ -180,7 +186,11 @@ static u32 frame_missing(const struct dfs_conn *c)
 	    DFS_NB_HDR_SIZE + (size_t)flen > c->in_cap)
 		return 0;
 	missing = (u32)(DFS_NB_HDR_SIZE + (size_t)flen - c->in_len);
-	return missing >= DFS_RECV_WAITALL_MIN ? missing : 0;
+	if (missing < DFS_RECV_WAITALL_MIN)
+		return 0;
+	if (dfs_dp_frame_partial_active(&c->dp) && missing > DFS_RECV_PIECE)
+		return DFS_RECV_PIECE;
+	return missing;
 }
 
 static void arm_recv(struct loop *l, struct dfs_conn *c)
@@ -278,8 +288,15 @@ static int run_frames(struct dfs_conn *c)
 				 ret == -EMSGSIZE ? "too long" : "not a session message");
 			return -1;
 		}
-		if (c->in_len < DFS_NB_HDR_SIZE + (size_t)flen)
-			return grow_in(c, DFS_NB_HDR_SIZE + (size_t)flen);
+		if (c->in_len < DFS_NB_HDR_SIZE + (size_t)flen) {
+			if (grow_in(c, DFS_NB_HDR_SIZE + (size_t)flen))
+				return -1;
+			if (type == DFS_NB_SESSION_MESSAGE)
+				dfs_dp_frame_partial(&c->dp, c->in + DFS_NB_HDR_SIZE,
+						     (u32)(c->in_len - DFS_NB_HDR_SIZE),
+						     flen);
+			return 0;
+		}
 		if (type == DFS_NB_KEEPALIVE) {
 			consume_in(c, DFS_NB_HDR_SIZE);
 			continue;

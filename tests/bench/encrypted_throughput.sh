@@ -12,14 +12,16 @@
 # get is timed with date +%s.%N around smbclient (connection setup included).
 # Prints the median MiB/s per server and direction and the ratio
 # dittofsd/smbd, and the median CPU seconds per GiB each server used (from
-# /proc/PID/stat around each smbclient run). Everything is removed at the end.
+# /proc/PID/stat around each smbclient run), each with the slowest and
+# fastest round so that the noise shows, and in how many rounds dittofsd
+# was the faster of the two. Everything is removed at the end.
 #
 #   tests/bench/encrypted_throughput.sh
 #   SIZE_MB=256 N=3 CIPHER=AES-256-GCM tests/bench/encrypted_throughput.sh
 #
 # Environment:
 #   SIZE_MB  file size in MiB (default 1024)
-#   N        rounds per server (default 5)
+#   N        rounds per server (default 7)
 #   CIPHER   client smb3 encryption algorithms (default AES-128-GCM)
 #   BUILD    build directory (default build)
 #   SINK     where the timed gets write: null (default) = /dev/null, so
@@ -31,7 +33,7 @@
 set -euo pipefail
 
 SIZE_MB=${SIZE_MB:-1024}
-N=${N:-5}
+N=${N:-7}
 CIPHER=${CIPHER:-AES-128-GCM}
 DROP_CACHES=${DROP_CACHES:-0}
 SINK=${SINK:-null}
@@ -204,6 +206,25 @@ median() {
 		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# spread DECIMALS: "min-max" of the numbers on stdin
+spread() {
+	sort -g | awk -v d="$1" 'NR == 1 { lo = $1 } { hi = $1 }
+		END { printf "%.*f-%.*f", d, lo, d, hi }'
+}
+
+# faster A1 A2 ... -- B1 B2 ...: in how many rounds i Ai > Bi
+faster() {
+	local -a a=() b=()
+	local i n=0
+	while [[ $1 != -- ]]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	for i in "${!a[@]}"; do
+		(($(echo "${a[i]} > ${b[i]}" | bc -l))) && n=$((n + 1))
+	done
+	echo "$n"
+}
+
 mibs() { echo "$SIZE_MB / $1" | bc -l; }
 per_gib() { echo "$1 * 1024 / $SIZE_MB" | bc -l; }
 
@@ -251,28 +272,42 @@ done
 
 printf '\n%s MiB, %d rounds, %s, SMB3_11, client and server encryption required, gets to %s\n' \
 	"$SIZE_MB" "$N" "$CIPHER" "$([[ $SINK == null ]] && echo /dev/null || echo a file)"
-printf '%-10s %14s %14s\n' server "write MiB/s" "read MiB/s"
+printf '%-10s %14s %14s %16s %16s\n' server "write MiB/s" "read MiB/s" \
+	"write min-max" "read min-max"
 declare -A MED=()
 for srv in dittofsd smbd; do
 	for dir in write read; do
 		# shellcheck disable=SC2086 # one number per word
 		MED[$srv.$dir]=$(printf '%s\n' ${RES[$srv.$dir]} | median)
 	done
-	printf '%-10s %14.1f %14.1f\n' "$srv" "${MED[$srv.write]}" "${MED[$srv.read]}"
+	# shellcheck disable=SC2086 # one number per word
+	printf '%-10s %14.1f %14.1f %16s %16s\n' "$srv" "${MED[$srv.write]}" \
+		"${MED[$srv.read]}" \
+		"$(printf '%s\n' ${RES[$srv.write]} | spread 1)" \
+		"$(printf '%s\n' ${RES[$srv.read]} | spread 1)"
 done
 printf '%-10s %14.2f %14.2f\n' "ratio" \
 	"$(echo "${MED[dittofsd.write]} / ${MED[smbd.write]}" | bc -l)" \
 	"$(echo "${MED[dittofsd.read]} / ${MED[smbd.read]}" | bc -l)"
 echo "(ratio = dittofsd / smbd; medians over $N rounds)"
+# shellcheck disable=SC2086 # one number per word
+printf 'rounds in which dittofsd was the faster: write %d/%d, read %d/%d\n' \
+	"$(faster ${RES[dittofsd.write]} -- ${RES[smbd.write]})" "$N" \
+	"$(faster ${RES[dittofsd.read]} -- ${RES[smbd.read]})" "$N"
 
 # CPU time is less at the mercy of other load than elapsed time.
-printf '\n%-10s %14s %14s\n' server "write cpu s/GiB" "read cpu s/GiB"
+printf '\n%-10s %16s %16s %16s %16s\n' server "write cpu s/GiB" \
+	"read cpu s/GiB" "write min-max" "read min-max"
 for srv in dittofsd smbd; do
 	for dir in write read; do
 		# shellcheck disable=SC2086 # one number per word
 		MED[$srv.cpu.$dir]=$(printf '%s\n' ${CPU[$srv.$dir]} | median)
 	done
-	printf '%-10s %14.2f %14.2f\n' "$srv" "${MED[$srv.cpu.write]}" "${MED[$srv.cpu.read]}"
+	# shellcheck disable=SC2086 # one number per word
+	printf '%-10s %16.2f %16.2f %16s %16s\n' "$srv" "${MED[$srv.cpu.write]}" \
+		"${MED[$srv.cpu.read]}" \
+		"$(printf '%s\n' ${CPU[$srv.write]} | spread 2)" \
+		"$(printf '%s\n' ${CPU[$srv.read]} | spread 2)"
 done
 echo "(server user+system CPU seconds per GiB moved, medians over $N rounds;"
 echo " smbd's include the per-connection child it reaps)"

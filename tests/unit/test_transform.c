@@ -926,6 +926,185 @@ START_TEST(test_nonce_limit)
 }
 END_TEST
 
+/* ---- decryption while the message arrives ----------------------------- */
+
+static bool is_gcm(int alg)
+{
+	return alg == DFS_AEAD_AES128_GCM || alg == DFS_AEAD_AES256_GCM;
+}
+
+/* An encrypted message of len payload bytes in a new buffer; pt gets the plaintext. */
+static u8 *rx_message(const struct dfs_cipher_key *k, u8 *pt, u32 len)
+{
+	struct dfs_nonce_gen ng = { .counter = 77, .salt = { 9, 8, 7, 6 } };
+	u8 *buf = malloc(SMB2_TRANSFORM_HDR_SIZE + len);
+
+	ck_assert_ptr_nonnull(buf);
+	fill_pdu(pt, len, len);
+	memcpy(buf + SMB2_TRANSFORM_HDR_SIZE, pt, len);
+	ck_assert_int_eq(dfs_transform_encrypt(ops, k, &ng, 0x51, buf, len), 0);
+	return buf;
+}
+
+/*
+ * Fed in pieces of awkward sizes (not multiples of the AES block), the
+ * message decrypts to what one dfs_transform_decrypt gives; CCM, which
+ * cannot work piecewise, declines at the start and leaves nothing begun.
+ */
+START_TEST(test_rx_pieces)
+{
+	static const u32 steps[] = { 1, 15, 17, 4096, 65537, 300001 };
+	const u32 len = 1024 * 1024 + 13, full = SMB2_TRANSFORM_HDR_SIZE + len;
+	const int alg = algs[_i];
+	struct dfs_transform_rx rx = { 0 };
+	struct dfs_cipher_key k;
+	u8 key[32], *buf, *pt = malloc(len), *msg = NULL;
+	u32 have = SMB2_TRANSFORM_HDR_SIZE, msg_len = 0, n = 0;
+
+	ck_assert_ptr_nonnull(pt);
+	fill(key, sizeof(key), 31);
+	key_init(&k, alg, key);
+	buf = rx_message(&k, pt, len);
+	if (!is_gcm(alg)) {
+		ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, have,
+							full), -EOPNOTSUPP);
+		ck_assert_ptr_null(rx.st);
+		goto out;
+	}
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, have, full), 0);
+	while (have < full) {
+		u32 step = steps[n++ % DFS_ARRAY_SIZE(steps)];
+
+		have = full - have < step ? full : have + step;
+		/* the same amount twice: the second call has nothing new to do */
+		dfs_transform_rx_more(ops, &rx, buf, have);
+		dfs_transform_rx_more(ops, &rx, buf, have);
+		ck_assert_uint_eq(rx.done, have - SMB2_TRANSFORM_HDR_SIZE);
+	}
+	ck_assert_int_eq(dfs_transform_rx_finish(ops, &rx, buf, full, &msg,
+						 &msg_len), 0);
+	ck_assert_ptr_null(rx.st);
+	ck_assert_ptr_eq(msg, buf + SMB2_TRANSFORM_HDR_SIZE);
+	ck_assert_uint_eq(msg_len, len);
+	ck_assert_msg(memcmp(msg, pt, len) == 0, "%s", alg_name(alg));
+out:
+	free(buf);
+	free(pt);
+	key_free(&k);
+}
+END_TEST
+
+/* Finish a message begun at have bytes after flipping bit of the buffer at when. */
+static int rx_tampered(const struct dfs_cipher_key *k, const u8 *orig, u32 full,
+		       size_t bit, u32 when, u8 *pt_out)
+{
+	struct dfs_transform_rx rx = { 0 };
+	u8 *buf = malloc(full), *msg;
+	u32 msg_len, mid = full / 2;
+	int ret;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, orig, full);
+	if (when == 0)
+		flip(buf, bit);
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, k, &rx, buf, mid, full), 0);
+	dfs_transform_rx_more(ops, &rx, buf, mid);
+	if (when == 1)
+		flip(buf, bit);
+	ret = dfs_transform_rx_finish(ops, &rx, buf, full, &msg, &msg_len);
+	ck_assert_ptr_null(rx.st);
+	memcpy(pt_out, buf + SMB2_TRANSFORM_HDR_SIZE, full - SMB2_TRANSFORM_HDR_SIZE);
+	free(buf);
+	return ret;
+}
+
+/*
+ * A flipped bit anywhere, in a piece already decrypted or in the last
+ * one, in the AAD or in the tag, fails at the end, and what had been
+ * decrypted is wiped rather than left for a parser.
+ */
+START_TEST(test_rx_tamper)
+{
+	const u32 len = 4000, full = SMB2_TRANSFORM_HDR_SIZE + len;
+	static const size_t bits[] = {
+		DFS_TF_SIGNATURE * 8 + 3,		/* the tag */
+		DFS_TF_SESSION_ID * 8 + 1,		/* the AAD */
+		SMB2_TRANSFORM_HDR_SIZE * 8 + 5,	/* first piece */
+		(SMB2_TRANSFORM_HDR_SIZE + 3500) * 8,	/* last piece */
+	};
+	const int alg = algs[_i];
+	struct dfs_cipher_key k;
+	u8 key[32], pt[4000], got[4000], zero[4000] = { 0 }, *orig;
+	size_t b;
+
+	if (!is_gcm(alg))
+		return;
+	fill(key, sizeof(key), 32);
+	key_init(&k, alg, key);
+	orig = rx_message(&k, pt, len);
+	for (b = 0; b < DFS_ARRAY_SIZE(bits); b++) {
+		/*
+		 * As received: bits of the header and the first half before
+		 * the start, bits of the second half once the first half is
+		 * decrypted (flipping an already decrypted byte would only
+		 * change plaintext, which no tag covers).
+		 */
+		u32 when = bits[b] < full / 2 * 8 ? 0 : 1;
+
+		ck_assert_msg(rx_tampered(&k, orig, full, bits[b], when, got) == -EBADMSG,
+			      "%s: bit %zu accepted", alg_name(alg), bits[b]);
+		ck_assert_mem_eq(got, zero, len);
+	}
+	/* untouched, it still decrypts */
+	ck_assert_int_eq(rx_tampered(&k, orig, full, 0, 2, got), 0);
+	ck_assert_mem_eq(got, pt, len);
+	free(orig);
+	key_free(&k);
+}
+END_TEST
+
+/* What dfs_transform_decrypt refuses is refused at the start too. */
+START_TEST(test_rx_refusals)
+{
+	const u32 len = 500, full = SMB2_TRANSFORM_HDR_SIZE + len;
+	struct dfs_transform_rx rx = { 0 };
+	struct dfs_cipher_key k, none = { 0 };
+	u8 key[16], pt[500], *buf, *msg;
+	u32 msg_len;
+
+	fill(key, sizeof(key), 33);
+	key_init(&k, DFS_AEAD_AES128_GCM, key);
+	buf = rx_message(&k, pt, len);
+	/* the header not all in yet, or more in than the message holds */
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf,
+						SMB2_TRANSFORM_HDR_SIZE - 1, full), -EINVAL);
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, full + 1,
+						full), -EINVAL);
+	/* a size field that does not match the frame */
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, 100, full + 1),
+			 -EPROTO);
+	/* no key */
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &none, &rx, buf, 100, full),
+			 -EPROTO);
+	ck_assert_ptr_null(rx.st);
+	/* finishing what was never begun */
+	ck_assert_int_eq(dfs_transform_rx_finish(ops, &rx, buf, full, &msg,
+						 &msg_len), -EPROTO);
+	/* finishing with another length than begun with */
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, 100, full), 0);
+	ck_assert_int_eq(dfs_transform_rx_finish(ops, &rx, buf, full - 1, &msg,
+						 &msg_len), -EPROTO);
+	ck_assert_ptr_null(rx.st);
+	/* begun and abandoned: freed (ASan's leak check watches) */
+	ck_assert_int_eq(dfs_transform_rx_begin(ops, &k, &rx, buf, 100, full), 0);
+	ck_assert_ptr_nonnull(rx.st);
+	dfs_transform_rx_abort(ops, &rx);
+	ck_assert_ptr_null(rx.st);
+	free(buf);
+	key_free(&k);
+}
+END_TEST
+
 static void setup(void)
 {
 	ck_assert_int_eq(dfs_crypto_init(), 0);
@@ -954,6 +1133,13 @@ static Suite *transform_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, test_tamper, 0, DFS_ARRAY_SIZE(algs));
 	tcase_add_test(tc, test_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pieces");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_loop_test(tc, test_rx_pieces, 0, DFS_ARRAY_SIZE(algs));
+	tcase_add_loop_test(tc, test_rx_tamper, 0, DFS_ARRAY_SIZE(algs));
+	tcase_add_test(tc, test_rx_refusals);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nonces");
