@@ -49,6 +49,7 @@ struct dfs_counters {
 	atomic64_t sign_failures;
 	atomic64_t decrypt_failures;
 	atomic64_t io_verdicts;
+	atomic64_t buffer_bytes;	/* held now, not a running total */
 };
 
 extern struct dfs_counters dfs_totals;
@@ -89,8 +90,8 @@ struct dfs_conn {
 	bool dead;			/* torn down: no new state */
 	bool in_frame;			/* the worker is inside dfs_dp_frame */
 	struct dfs_dp_conn dp;
-	u8 *out;			/* response buffer, out_cap bytes */
-	u32 out_cap;
+	u8 *out;			/* response buffer (outbuf.c), out_cap bytes */
+	u32 out_cap;			/* 0 until the first frame */
 	u32 max_frame;
 	spinlock_t sess_lock;
 	struct list_head sessions;	/* struct dfs_ksession */
@@ -127,6 +128,13 @@ void dfs_conn_close(struct dfs_conn *conn, int reason);
 void dfs_conn_close_all(void);
 int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len);
 long dfs_up_wait(struct dfs_conn *conn, u64 cookie);
+
+/* outbuf.c: what a connection may make the kernel hold (conn->lock held) */
+bool dfs_conn_authed(struct dfs_conn *conn);
+u32 dfs_frame_limit(struct dfs_conn *conn);	/* takes conn->lock */
+int dfs_out_reserve(struct dfs_conn *conn, const u8 *frame, u32 len);
+void dfs_out_free(struct dfs_conn *conn);
+void dfs_buf_account(struct dfs_conn *conn, s64 bytes);	/* any context */
 
 /* listen.c */
 int dfs_listen_add(int fd, u32 max_frame);

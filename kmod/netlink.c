@@ -759,6 +759,7 @@ static int dfs_put_stats(struct sk_buff *msg, const struct dfs_counters *c)
 		{ DITTOFS_STATS_A_SIGN_FAILURES, offsetof(struct dfs_counters, sign_failures) },
 		{ DITTOFS_STATS_A_DECRYPT_FAILURES, offsetof(struct dfs_counters, decrypt_failures) },
 		{ DITTOFS_STATS_A_IO_VERDICTS, offsetof(struct dfs_counters, io_verdicts) },
+		{ DITTOFS_STATS_A_BUFFER_BYTES, offsetof(struct dfs_counters, buffer_bytes) },
 	};
 	struct nlattr *nest;
 	size_t i;

@@ -470,6 +470,11 @@ enum dittofs_stats_attr {
 	DITTOFS_STATS_A_SIGN_FAILURES,	/* requests whose signature did not verify */
 	DITTOFS_STATS_A_DECRYPT_FAILURES, /* transform messages that did not authenticate */
 	DITTOFS_STATS_A_IO_VERDICTS,	/* IO_VERDICT questions sent to the daemon */
+	/*
+	 * Not a running total: bytes of request and response buffers the
+	 * module holds now (all connections, or this one)
+	 */
+	DITTOFS_STATS_A_BUFFER_BYTES,
 	__DITTOFS_STATS_A_LAST
 };
 #define DITTOFS_STATS_A_MAX (__DITTOFS_STATS_A_LAST - 1)
