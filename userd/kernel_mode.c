@@ -197,6 +197,18 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
 }
 
 /*
+ * A WRITE on o has work only we do: breaking the level II oplocks on its
+ * data (smb2_oplock.c), or the delayed write time of o (wtime.c), whose
+ * first WRITE schedules the update and whose WRITEs must not move a time
+ * the client set. Such WRITEs come up as PDU_UP.
+ */
+static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
+{
+	return !o->wtime.triggered || o->wtime.frozen ||
+	       dfs_oplock_level2_held(srv, o);
+}
+
+/*
  * What the module may do with READ/WRITE on o: by itself, or (the file
  * has byte-range locks) after asking us with IO_VERDICT each time.
  */
@@ -206,7 +218,8 @@ static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
 
 	if (o->access & FILE_READ_DATA)
 		flags |= DITTOFS_FID_F_FAST_READ;
-	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
+	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+	    !o->tree->read_only && !write_needs_us(srv, o))
 		flags |= DITTOFS_FID_F_FAST_WRITE;
 	if (flags && dfs_lock_file_locked(srv, o))
 		flags = DITTOFS_FID_F_ASK;
@@ -236,8 +249,10 @@ static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 	nla_put_u32(msg, DITTOFS_A_FD, (u32)o->fd);
 	nla_put_u32(msg, DITTOFS_A_ACCESS, o->access);
 	nla_put_u32(msg, DITTOFS_A_FID_FLAGS, flags);
-	if (!send_msg(k, msg))
+	if (!send_msg(k, msg)) {
 		o->in_kernel = true;
+		o->kernel_flags = flags;
+	}
 }
 
 /* Bring the module up to date with what the last request changed. */
@@ -319,6 +334,24 @@ void dfs_kernel_open_gone(struct dfs_open *o)
 }
 
 /*
+ * Change what the module may do with x. FID_UPDATE is synchronous: when it
+ * returns, no READ/WRITE the old flags allowed is still running.
+ */
+static void fid_update(struct dfs_kernel *k, struct dfs_open *x, u32 flags)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_FID_UPDATE, 64);
+
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
+	nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
+	nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
+	nla_put_u32(msg, DITTOFS_A_FID_FLAGS, flags);
+	if (!send_msg(k, msg))
+		x->kernel_flags = flags;
+}
+
+/*
  * A lock is about to be granted on o's file: its opens go from the fast
  * path to asking (IO_VERDICT) before each READ/WRITE. FID_UPDATE is
  * synchronous: it returns once every READ/WRITE the module was already
@@ -335,20 +368,29 @@ void dfs_kernel_file_locked(struct dfs_open *o)
 		return;
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *x = srv->opens[i];
-		struct nl_msg *msg;
 
 		if (!x || !x->in_kernel || x->is_dir ||
 		    (x != o && (x->dev != o->dev || x->ino != o->ino)))
 			continue;
-		msg = new_msg(k, DITTOFS_CMD_FID_UPDATE, 64);
-		if (!msg)
+		fid_update(k, x, fast_flags(srv, x) ? DITTOFS_FID_F_ASK : 0);
+	}
+}
+
+void dfs_kernel_file_changed(struct dfs_server *srv, const struct dfs_open *o)
+{
+	struct dfs_kernel *k = srv->kernel;
+	u32 i, flags;
+
+	if (!k)
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *x = srv->opens[i];
+
+		if (!x || !x->in_kernel || x->dev != o->dev || x->ino != o->ino)
 			continue;
-		nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
-		nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
-		nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
-		nla_put_u32(msg, DITTOFS_A_FID_FLAGS,
-			    fast_flags(srv, x) ? DITTOFS_FID_F_ASK : 0);
-		send_msg(k, msg);
+		flags = fast_flags(srv, x);
+		if (flags != x->kernel_flags)
+			fid_update(k, x, flags);
 	}
 }
 
@@ -561,6 +603,15 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 					   nla_get_u32(tb[DITTOFS_A_LENGTH]),
 					   nla_get_u8(tb[DITTOFS_A_IO_KIND]) ==
 					   DITTOFS_IO_WRITE);
+	/*
+	 * An allowed WRITE does what a WRITE through us does first: level II
+	 * holders hear of it before the data changes. Its write time moves
+	 * at once (the module writes), and the delayed update follows.
+	 */
+	if (!status && nla_get_u8(tb[DITTOFS_A_IO_KIND]) == DITTOFS_IO_WRITE) {
+		dfs_wtime_written(o, NULL);
+		dfs_oplock_written(srv, o);
+	}
 	msg = new_msg(k, DITTOFS_CMD_IO_VERDICT, 64);
 	if (!msg)
 		return;

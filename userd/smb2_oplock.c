@@ -15,7 +15,10 @@
  * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
- * open, the writer's own included.
+ * open, the writer's own included. In kernel mode the module serves
+ * WRITEs itself only while no open of the data holds level II: every
+ * change here ends with dfs_kernel_file_changed(), which moves the
+ * file's opens between the two (kernel_mode.c).
  * Leases are not offered (no SMB2_GLOBAL_CAP_LEASING), so a lease request
  * gets no oplock.
  */
@@ -187,6 +190,7 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 	else if (sole_grant(requested) != SMB2_OPLOCK_LEVEL_NONE)
 		*granted = SMB2_OPLOCK_LEVEL_II;	/* shared: read caching */
 	o->oplock = *granted;
+	dfs_kernel_file_changed(srv, o);
 	return wait;
 }
 
@@ -325,6 +329,24 @@ void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o)
 			h->oplock = SMB2_OPLOCK_LEVEL_NONE;
 		}
 	}
+	dfs_kernel_file_changed(srv, o);
+}
+
+bool dfs_oplock_level2_held(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		const struct dfs_open *h = srv->opens[i];
+
+		if (!h || !same_data(h, o->dev, o->ino, o->stream))
+			continue;
+		if (h->oplock == SMB2_OPLOCK_LEVEL_II ||
+		    (h->oplock_breaking &&
+		     h->oplock_target == SMB2_OPLOCK_LEVEL_II))
+			return true;
+	}
+	return false;
 }
 
 /* The parked CREATE of o, on whichever channel it came (any connection). */
@@ -363,6 +385,8 @@ void dfs_oplock_close(struct dfs_open *o)
 		/* it left the open table already: closing ends its break */
 		release_waiters(srv);
 	}
+	/* a level II holder gone may give the other opens fast WRITEs back */
+	dfs_kernel_file_changed(srv, o);
 }
 
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
@@ -380,6 +404,7 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
 			 (unsigned long long)h->ino, OPLOCK_BREAK_TIMEOUT_MS / 1000);
 		h->oplock_breaking = false;
 		h->oplock = h->oplock_target;
+		dfs_kernel_file_changed(srv, h);
 		ended = true;
 	}
 	if (ended)
@@ -408,6 +433,7 @@ u32 smb2_oplock_break(struct dfs_req *r)
 	}
 	o->oplock = level;
 	o->oplock_breaking = false;
+	dfs_kernel_file_changed(r->srv, o);
 	memset(r->rsp_body, 0, BREAK_SIZE);
 	dfs_put_le16(r->rsp_body, BREAK_SIZE);
 	r->rsp_body[2] = level;
