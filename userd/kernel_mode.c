@@ -200,7 +200,8 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
  * A WRITE on o has work only we do: breaking the level II oplocks on its
  * data (smb2_oplock.c), or the delayed write time of o (wtime.c), whose
  * first WRITE schedules the update and whose WRITEs must not move a time
- * the client set. Such WRITEs come up as PDU_UP.
+ * the client set. Such WRITEs ask first (ASK_WRITE): the data still moves
+ * in the module, which a PDU_UP of up to 8 MiB could not carry anyway.
  */
 static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
 {
@@ -209,8 +210,9 @@ static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
 }
 
 /*
- * What the module may do with READ/WRITE on o: by itself, or (the file
- * has byte-range locks) after asking us with IO_VERDICT each time.
+ * What the module may do with READ/WRITE on o: by itself, or after asking
+ * us with IO_VERDICT each time (all I/O when the file has byte-range
+ * locks, WRITEs while write_needs_us()).
  */
 static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
 {
@@ -218,9 +220,9 @@ static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
 
 	if (o->access & FILE_READ_DATA)
 		flags |= DITTOFS_FID_F_FAST_READ;
-	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
-	    !o->tree->read_only && !write_needs_us(srv, o))
-		flags |= DITTOFS_FID_F_FAST_WRITE;
+	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
+		flags |= write_needs_us(srv, o) ? DITTOFS_FID_F_ASK_WRITE :
+			 DITTOFS_FID_F_FAST_WRITE;
 	if (flags && dfs_lock_file_locked(srv, o))
 		flags = DITTOFS_FID_F_ASK;
 	return flags;
@@ -583,6 +585,7 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 	u32 status = STATUS_FILE_CLOSED, slot;
 	struct dfs_open *o = NULL;
 	struct nl_msg *msg;
+	bool write;
 	u64 vol;
 
 	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_COOKIE] ||
@@ -592,6 +595,7 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 		log_err("kernel mode: IO_VERDICT without its attributes");
 		return;
 	}
+	write = nla_get_u8(tb[DITTOFS_A_IO_KIND]) == DITTOFS_IO_WRITE;
 	vol = nla_get_u64(tb[DITTOFS_A_FID_VOLATILE]);
 	slot = (u32)vol;
 	if (slot < srv->opens_cap)
@@ -600,15 +604,13 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 	    o->persistent_id == nla_get_u64(tb[DITTOFS_A_FID_PERSISTENT]) &&
 	    o->sess->dp.id == nla_get_u64(tb[DITTOFS_A_SESSION_ID]))
 		status = dfs_lock_check_io(srv, o, nla_get_u64(tb[DITTOFS_A_OFFSET]),
-					   nla_get_u32(tb[DITTOFS_A_LENGTH]),
-					   nla_get_u8(tb[DITTOFS_A_IO_KIND]) ==
-					   DITTOFS_IO_WRITE);
+					   nla_get_u32(tb[DITTOFS_A_LENGTH]), write);
 	/*
-	 * An allowed WRITE does what a WRITE through us does first: level II
-	 * holders hear of it before the data changes. Its write time moves
-	 * at once (the module writes), and the delayed update follows.
+	 * An allowed WRITE does what a WRITE through us does: level II holders
+	 * hear of it before the data changes, and the write time is ours to
+	 * move (the module puts the mtime back after writing).
 	 */
-	if (!status && nla_get_u8(tb[DITTOFS_A_IO_KIND]) == DITTOFS_IO_WRITE) {
+	if (!status && write) {
 		dfs_wtime_written(o, NULL);
 		dfs_oplock_written(srv, o);
 	}
@@ -618,6 +620,9 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 	nla_put_u64(msg, DITTOFS_A_CONN_ID, nla_get_u64(tb[DITTOFS_A_CONN_ID]));
 	nla_put_u64(msg, DITTOFS_A_COOKIE, nla_get_u64(tb[DITTOFS_A_COOKIE]));
 	nla_put_u32(msg, DITTOFS_A_STATUS, status);
+	if (!status && write)
+		nla_put_u32(msg, DITTOFS_A_VERDICT_FLAGS,
+			    DITTOFS_VERDICT_F_KEEP_MTIME);
 	send_msg(k, msg);
 }
 

@@ -178,7 +178,8 @@ fast_counts() {
 		if err:
 		    sys.exit("STATS: " + os.strerror(err))
 		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS",
+		         "BUFFER_BYTES"]
 		st = {names[t]: struct.unpack("=Q", v)[0]
 		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
 		print("module STATS:", st)

@@ -4,14 +4,17 @@
 level II oplocks and write times as dittofsd's own WRITE does.
 
 Against dittofsd --mode=kernel on 127.0.0.1:445 (share --share, its
-directory --share-dir), with dittofs.ko's pdus_fast counter (dittofsctl
-stats) telling which WRITEs the module served:
+directory --share-dir), with dittofs.ko's counters (dittofsctl stats)
+telling which WRITEs the module served (pdus_fast) and for which it asked
+dittofsd first (io_verdicts):
 
  1. B opens coh.bin for writing (no oplock) and writes twice: the second
-    WRITE is served by dittofs.ko, so the fast path is in play
+    WRITE is served by dittofs.ko without asking, so the fast path is in
+    play
  2. A opens coh.bin for reading with a level II oplock
- 3. B writes: A gets an OPLOCK_BREAK to none, the data is on disk
- 4. B writes again: dittofs.ko serves it (no level II is left)
+ 3. B writes: dittofsd is asked, A gets an OPLOCK_BREAK to none, the data
+    is on disk
+ 4. B writes again: dittofs.ko serves it without asking (no level II left)
  5. B sets LastWriteTime explicitly, then writes: the mtime on disk stays
  6. C opens wt.bin (mtime 2020 on disk) and writes once: the mtime does
     not move at once (the delayed write-time update comes later)
@@ -54,9 +57,18 @@ def check(name, why):
         print(f"PASS {name}", flush=True)
 
 
-def pdus_fast():
+def counters():
+    """dittofs.ko's (pdus_fast, io_verdicts)."""
     out = subprocess.check_output([OPT.ctl, "-c", OPT.conf, "--json", "stats"])
-    return json.loads(out)["kernel"]["pdus_fast"]
+    k = json.loads(out)["kernel"]
+    return k["pdus_fast"], k["io_verdicts"]
+
+
+def served_fast(before, after):
+    """None when the module served one WRITE without asking dittofsd."""
+    if after[0] > before[0] and after[1] == before[1]:
+        return None
+    return f"(pdus_fast, io_verdicts) {before} -> {after}"
 
 
 def login():
@@ -102,15 +114,18 @@ def levelii_case():
     a, atid = login()
     bfid = open_file(b, btid, "coh.bin", rw, s3.FILE_OVERWRITE_IF)
     write(b, btid, bfid, b"1" * 4096, 0)
-    n0 = pdus_fast()
+    n0 = counters()
     write(b, btid, bfid, b"2" * 4096, 4096)
-    n1 = pdus_fast()
     check("a WRITE with no level II held is served by dittofs.ko",
-          None if n1 > n0 else f"pdus_fast {n0} -> {n1}")
+          served_fast(n0, counters()))
 
     afid = open_file(a, atid, "coh.bin", s3.FILE_READ_DATA, s3.FILE_OPEN,
                      s3.SMB2_OPLOCK_LEVEL_II)
+    n1 = counters()
     write(b, btid, bfid, b"3" * 4096, 8192)
+    n2 = counters()
+    check("a WRITE while another open holds level II asks dittofsd",
+          None if n2[1] > n1[1] else f"io_verdicts {n1[1]} -> {n2[1]}")
     level = recv_break(a, 10)
     check("a WRITE breaks another open's level II to none",
           None if level == BREAK_NONE else f"break seen: {level}")
@@ -119,11 +134,10 @@ def levelii_case():
     check("the WRITE that broke level II is on disk",
           None if data[8192:12288] == b"3" * 4096 else "data differs")
 
-    n2 = pdus_fast()
+    n3 = counters()
     write(b, btid, bfid, b"4" * 4096, 12288)
-    n3 = pdus_fast()
     check("with level II gone, WRITEs are served by dittofs.ko again",
-          None if n3 > n2 else f"pdus_fast {n2} -> {n3}")
+          served_fast(n3, counters()))
 
     set_write_time(b, btid, bfid, T2020)
     write(b, btid, bfid, b"5" * 4096, 16384)
