@@ -33,15 +33,16 @@
 #define DFS_PREAUTH_FRAME_MAX	(SMB2_HDR_SIZE + 24 + 65535 + 7)
 
 /*
- * Room for a response that carries no bulk data: NEGOTIATE (contexts and
- * the SPNEGO hint), SESSION_SETUP (an NTLM challenge or a Kerberos AP-REP),
- * CREATE with its contexts, errors with their data, and every other
- * fixed-size response.
+ * Room for the body of a response that carries no bulk data: NEGOTIATE
+ * (contexts and the SPNEGO hint), SESSION_SETUP (an NTLM challenge or a
+ * Kerberos AP-REP), CREATE with its contexts, errors with their data, and
+ * every other fixed-size response; all of them take a few hundred bytes.
+ * With its header and DFS_DP_ASYNC_ROOM one such response fits in 4 KiB.
  */
-#define DFS_RSP_PLAIN		4096u
+#define DFS_RSP_PLAIN		3072u
 
 /* The smallest response buffer a connection that sent a frame holds. */
-#define DFS_OUT_MIN		(16u * 1024)
+#define DFS_OUT_MIN		4096u
 
 /* The most an unauthenticated connection's responses may need. */
 #define DFS_OUT_PREAUTH_MAX	(32u * 1024)
@@ -57,11 +58,14 @@
 #define IOCTL_MAX_OUT_OFF	44	/* IOCTL MaxOutputResponse */
 #define IOCTL_RSP_FIXED		48
 
-/* A session that finished its setup, installed by the current daemon. */
+/*
+ * A session that finished its setup. One of a previous daemon counts too:
+ * its client did authenticate, and its large WRITEs must still be read
+ * whole to be answered STATUS_NETWORK_SESSION_EXPIRED (restart.c).
+ */
 static bool dfs_ksession_authed(const struct dfs_ksession *s)
 {
-	return s && !(s->flags & DITTOFS_SESSION_F_IN_SETUP) &&
-	       !dfs_session_stale(s);
+	return s && !(s->flags & DITTOFS_SESSION_F_IN_SETUP);
 }
 
 static bool dfs_session_authed(struct dfs_conn *conn, u64 sid)

@@ -15,10 +15,10 @@
  * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
- * open, the writer's own included. In kernel mode the module serves
- * WRITEs itself only while no open of the data holds level II: every
- * change here ends with dfs_kernel_file_changed(), which moves the
- * file's opens between the two (kernel_mode.c).
+ * open, the writer's own included. In kernel mode the module asks us
+ * before each WRITE (IO_VERDICT) while an open of the data holds level
+ * II, and we break it then: every change here ends with
+ * dfs_kernel_file_changed(), which tells the module (kernel_mode.c).
  * Leases are not offered (no SMB2_GLOBAL_CAP_LEASING), so a lease request
  * gets no oplock.
  */
