@@ -253,6 +253,17 @@ static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_WRITE, true, &ask);
 	if (!f)
 		return false;
+	/*
+	 * ASK_WRITE only tells dittofsd about the WRITE (level II, write
+	 * time). With no daemon there is nobody to tell, and all it knew of
+	 * opens and oplocks goes when the next one claims the module: go on
+	 * as the plain fast path does while dittofsd restarts.
+	 */
+	if (ask && !(READ_ONCE(f->flags) & DITTOFS_FID_F_ASK) &&
+	    !dfs_ctl_present()) {
+		dfs_fid_mark(f);
+		ask = false;
+	}
 	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_WRITE, off, len, out,
 				     &vflags))
 		return out->len != 0;

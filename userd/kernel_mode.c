@@ -614,6 +614,8 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 		dfs_wtime_written(o, NULL);
 		dfs_oplock_written(srv, o);
 	}
+	log_debug("IO_VERDICT %s on %s: 0x%08x", write ? "WRITE" : "READ",
+		  o ? o->path : "(no open)", status);
 	msg = new_msg(k, DITTOFS_CMD_IO_VERDICT, 64);
 	if (!msg)
 		return;
