@@ -452,7 +452,8 @@ enum dittofs_fid_flag {
 	DITTOFS_FID_F_ASK = 1U << 2,
 	/*
 	 * WRITE (only) runs in the kernel after an IO_VERDICT: the daemon has
-	 * work to do first (level II oplocks to break, the delayed write time)
+	 * work to do first (level II oplocks to break, the delayed write
+	 * time). While no control socket is registered it runs without asking.
 	 */
 	DITTOFS_FID_F_ASK_WRITE = 1U << 3,
 	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE |
