@@ -189,9 +189,10 @@ static int dfs_recv_full(struct socket *sock, void *buf, size_t len)
  * Receive a frame of len bytes into a buffer grown as the bytes arrive: a
  * peer that announces max_frame and sends a few bytes holds 64 KiB, not
  * max_frame of kernel memory per connection. The copies on growth add up
- * to less than one frame. On success *framep is the caller's to kvfree().
+ * to less than one frame. On success *framep is the caller's to free with
+ * dfs_frame_free(conn, frame, len).
  */
-static int dfs_recv_frame(struct socket *sock, u32 len, u8 **framep)
+static int dfs_recv_frame(struct dfs_conn *conn, u32 len, u8 **framep)
 {
 	u32 got = 0, cap = min_t(u32, len, DFS_FRAME_FIRST_PIECE);
 	u8 *buf, *bigger;
@@ -200,8 +201,9 @@ static int dfs_recv_frame(struct socket *sock, u32 len, u8 **framep)
 	buf = kvmalloc(cap, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	dfs_buf_account(conn, cap);
 	for (;;) {
-		ret = dfs_recv_full(sock, buf + got, cap - got);
+		ret = dfs_recv_full(conn->sock, buf + got, cap - got);
 		if (ret)
 			break;
 		got = cap;
@@ -213,14 +215,24 @@ static int dfs_recv_frame(struct socket *sock, u32 len, u8 **framep)
 		bigger = kvmalloc(cap, GFP_KERNEL);
 		if (!bigger) {
 			ret = -ENOMEM;
+			cap = got;
 			break;
 		}
+		dfs_buf_account(conn, cap);
 		memcpy(bigger, buf, got);
 		kvfree(buf);
+		dfs_buf_account(conn, -(s64)got);
 		buf = bigger;
 	}
 	kvfree(buf);
+	dfs_buf_account(conn, -(s64)cap);
 	return ret;
+}
+
+static void dfs_frame_free(struct dfs_conn *conn, u8 *frame, u32 len)
+{
+	kvfree(frame);
+	dfs_buf_account(conn, -(s64)len);
 }
 
 /* Write all of buf to the connection's socket. */
@@ -255,7 +267,7 @@ int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len)
 static int dfs_conn_frame(struct dfs_conn *conn)
 {
 	u8 nb[DFS_NB_HDR_SIZE];
-	u32 len, out_len = 0;
+	u32 len, limit, out_len = 0;
 	u8 type, *frame;
 	int ret;
 
@@ -279,11 +291,23 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 				    conn->id);
 		return -EPROTO;
 	}
-	ret = dfs_recv_frame(conn->sock, len, &frame);
+	limit = dfs_frame_limit(conn);
+	if (len > limit) {
+		pr_info_ratelimited("connection %llu: %u-byte frame over the %u allowed before authentication\n",
+				    conn->id, len, limit);
+		return -EMSGSIZE;
+	}
+	ret = dfs_recv_frame(conn, len, &frame);
 	if (ret)
 		return ret;
 
 	mutex_lock(&conn->lock);
+	ret = dfs_out_reserve(conn, frame, len);
+	if (ret) {
+		mutex_unlock(&conn->lock);
+		dfs_frame_free(conn, frame, len);
+		return ret;
+	}
 	conn->in_frame = true;
 	ret = dfs_dp_frame(&conn->dp, frame, len, conn->out, conn->out_cap,
 			   &out_len);
@@ -296,7 +320,7 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 
 		ret = ret ? ret : sret;
 	}
-	kvfree(frame);
+	dfs_frame_free(conn, frame, len);
 	return ret;
 }
 
@@ -358,8 +382,7 @@ static void dfs_conn_work(struct work_struct *work)
 	kernel_sock_shutdown(sock, SHUT_RDWR);
 	sock_release(sock);
 
-	kvfree(conn->out);
-	conn->out = NULL;
+	dfs_out_free(conn);
 	dfs_ctl_send_conn_close(conn->id, ret);
 	pr_debug("connection %llu closed: %d\n", conn->id, ret);
 	dfs_conn_put(conn);
@@ -370,16 +393,10 @@ int dfs_conn_start(struct socket *sock, u32 max_frame)
 {
 	struct dfs_conn *conn;
 
+	/* no buffer yet: outbuf.c sizes one with the first frame */
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return -ENOMEM;
-	/* a response holds at most a frame's worth plus its headers */
-	conn->out_cap = max_frame + DFS_DP_ASYNC_ROOM;
-	conn->out = kvmalloc(conn->out_cap, GFP_KERNEL);
-	if (!conn->out) {
-		kfree(conn);
-		return -ENOMEM;
-	}
 	refcount_set(&conn->ref, 1);
 	INIT_LIST_HEAD(&conn->node);
 	INIT_WORK(&conn->work, dfs_conn_work);

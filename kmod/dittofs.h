@@ -49,6 +49,7 @@ struct dfs_counters {
 	atomic64_t sign_failures;
 	atomic64_t decrypt_failures;
 	atomic64_t io_verdicts;
+	atomic64_t buffer_bytes;	/* held now, not a running total */
 };
 
 extern struct dfs_counters dfs_totals;
@@ -89,8 +90,8 @@ struct dfs_conn {
 	bool dead;			/* torn down: no new state */
 	bool in_frame;			/* the worker is inside dfs_dp_frame */
 	struct dfs_dp_conn dp;
-	u8 *out;			/* response buffer, out_cap bytes */
-	u32 out_cap;
+	u8 *out;			/* response buffer (outbuf.c), out_cap bytes */
+	u32 out_cap;			/* 0 until the first frame */
 	u32 max_frame;
 	spinlock_t sess_lock;
 	struct list_head sessions;	/* struct dfs_ksession */
@@ -111,6 +112,7 @@ struct dfs_conn {
 	u16 up_dialect;			/* 0: unchanged */
 	struct dfs_fid *up_fid;		/* an IO_VERDICT is waiting instead */
 	u32 up_verdict;			/* its answer: 0 or an NTSTATUS */
+	u32 up_verdict_flags;		/* and enum dittofs_verdict_flag */
 
 	struct dfs_counters stats;
 };
@@ -127,6 +129,13 @@ void dfs_conn_close(struct dfs_conn *conn, int reason);
 void dfs_conn_close_all(void);
 int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len);
 long dfs_up_wait(struct dfs_conn *conn, u64 cookie);
+
+/* outbuf.c: what a connection may make the kernel hold (conn->lock held) */
+bool dfs_conn_authed(struct dfs_conn *conn);
+u32 dfs_frame_limit(struct dfs_conn *conn);	/* takes conn->lock */
+int dfs_out_reserve(struct dfs_conn *conn, const u8 *frame, u32 len);
+void dfs_out_free(struct dfs_conn *conn);
+void dfs_buf_account(struct dfs_conn *conn, s64 bytes);	/* any context */
 
 /* listen.c */
 int dfs_listen_add(int fd, u32 max_frame);
@@ -171,7 +180,8 @@ int dfs_fid_del(u64 sid, u64 pers, u64 vol);
 int dfs_fid_update(u64 sid, u64 pers, u64 vol, u32 flags);
 /*
  * A reference and an in-flight mark when the open allows `need`; with
- * DITTOFS_FID_F_ASK instead, a reference only and *ask set (the in-flight
+ * DITTOFS_FID_F_ASK instead (or ASK_WRITE for a WRITE), a reference only
+ * and *ask set (the in-flight
  * mark comes with the daemon's verdict: dfs_fid_mark()).
  */
 struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need,
@@ -193,10 +203,15 @@ void dfs_ctl_send_conn_close(u64 id, int status);
 int dfs_ctl_send_verdict(struct dfs_conn *conn, u64 sid, const struct dfs_fid *f,
 			 u8 kind, u64 off, u32 len, u64 cookie);
 
-/* verdict.c: 0 go ahead (fid marked in flight), 1 refused, -errno no answer */
+/*
+ * verdict.c: 0 go ahead (fid marked in flight, *flags: enum
+ * dittofs_verdict_flag), 1 refused (*status), -errno no answer
+ */
 int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
-		    struct dfs_fid *f, u8 kind, u64 off, u32 len, u32 *status);
-int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status);
+		    struct dfs_fid *f, u8 kind, u64 off, u32 len, u32 *status,
+		    u32 *flags);
+int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status,
+		       u32 flags);
 bool dfs_ctl_present(void);
 
 /* restart.c: connections and sessions of a previous daemon */

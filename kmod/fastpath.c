@@ -15,12 +15,15 @@
  *
  * An open with DITTOFS_FID_F_ASK instead of the FAST_ flag (its file has
  * byte-range locks) takes the same path after the daemon said yes to an
- * IO_VERDICT for exactly this range (verdict.c).
+ * IO_VERDICT for exactly this range (verdict.c); so does a WRITE on an
+ * open with DITTOFS_FID_F_ASK_WRITE (level II oplocks to break, the
+ * delayed write time), which may be told to leave the mtime as it was.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
 #include <linux/limits.h>
+#include <linux/mount.h>
 
 #include "dittofs.h"
 
@@ -107,12 +110,12 @@ static void dfs_fast_hdr(u8 *rsp, const struct dfs_pdu_in *in, u32 status)
  */
 static bool dfs_fast_verdict(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			     struct dfs_fid *f, u8 kind, u64 off, u32 len,
-			     struct dfs_pdu_out *out)
+			     struct dfs_pdu_out *out, u32 *vflags)
 {
 	u32 status = 0;
 	int ret;
 
-	ret = dfs_verdict_ask(conn, in, f, kind, off, len, &status);
+	ret = dfs_verdict_ask(conn, in, f, kind, off, len, &status, vflags);
 	if (!ret)
 		return true;
 	dfs_fid_release(f);
@@ -129,7 +132,7 @@ static bool dfs_fast_read(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			  struct dfs_pdu_out *out)
 {
 	const u8 *b = in->buf + SMB2_HDR_SIZE;
-	u32 len, min, got = 0;
+	u32 len, min, vflags, got = 0;
 	struct dfs_fid *f;
 	bool ask;
 	loff_t pos;
@@ -151,7 +154,8 @@ static bool dfs_fast_read(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_READ, false, &ask);
 	if (!f)
 		return false;
-	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_READ, off, len, out))
+	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_READ, off, len, out,
+				     &vflags))
 		return out->len != 0;
 
 	p = out->buf + SMB2_HDR_SIZE + RDR_FIXED;
@@ -193,11 +197,35 @@ static bool dfs_fast_read(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	return true;
 }
 
+/*
+ * Put back the mtime a file had before a WRITE: the daemon moves the write
+ * time itself, later (wtime.c's delayed update), or not at all when the
+ * client set it. Best effort, as the daemon's own futimens: when it fails
+ * the write time has simply moved at once.
+ */
+static void dfs_put_mtime_back(struct file *file, struct timespec64 mtime)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = d_inode(dentry);
+	struct iattr ia = {
+		.ia_valid = ATTR_MTIME | ATTR_MTIME_SET | ATTR_CTIME,
+		.ia_mtime = mtime,
+	};
+
+	if (mnt_want_write_file(file))
+		return;
+	inode_lock(inode);
+	notify_change(file_mnt_user_ns(file), dentry, &ia, NULL);
+	inode_unlock(inode);
+	mnt_drop_write_file(file);
+}
+
 static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			   struct dfs_pdu_out *out)
 {
 	const u8 *b = in->buf + SMB2_HDR_SIZE;
-	u32 doff, len, flags, done = 0;
+	u32 doff, len, flags, vflags = 0, done = 0;
+	struct timespec64 mtime;
 	u32 body_len = in->len - SMB2_HDR_SIZE;
 	struct dfs_fid *f;
 	bool ask;
@@ -225,9 +253,22 @@ static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	f = dfs_fast_open(conn, in, b + 16, DITTOFS_FID_F_FAST_WRITE, true, &ask);
 	if (!f)
 		return false;
-	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_WRITE, off, len, out))
+	/*
+	 * ASK_WRITE only tells dittofsd about the WRITE (level II, write
+	 * time). With no daemon there is nobody to tell, and all it knew of
+	 * opens and oplocks goes when the next one claims the module: go on
+	 * as the plain fast path does while dittofsd restarts.
+	 */
+	if (ask && !(READ_ONCE(f->flags) & DITTOFS_FID_F_ASK) &&
+	    !dfs_ctl_present()) {
+		dfs_fid_mark(f);
+		ask = false;
+	}
+	if (ask && !dfs_fast_verdict(conn, in, f, DITTOFS_IO_WRITE, off, len, out,
+				     &vflags))
 		return out->len != 0;
 
+	mtime = file_inode(f->file)->i_mtime;
 	pos = off;
 	while (done < len) {
 		ssize_t n = kernel_write(f->file, in->buf + doff + done,
@@ -242,6 +283,8 @@ static bool dfs_fast_write(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 		}
 		done += n;
 	}
+	if (vflags & DITTOFS_VERDICT_F_KEEP_MTIME)
+		dfs_put_mtime_back(f->file, mtime);
 	if ((flags & SMB2_WRITEFLAG_WRITE_THROUGH) &&
 	    vfs_fsync_range(f->file, off, off + done - 1, 1)) {
 		/* the data is written; the daemon reports the sync failure */

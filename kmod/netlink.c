@@ -75,6 +75,7 @@ static const struct nla_policy dfs_genl_policy[DITTOFS_A_MAX + 1] = {
 	[DITTOFS_A_SESSION_COUNT]	= { .type = NLA_U32 },
 	[DITTOFS_A_EPOCH]		= { .type = NLA_U32 },
 	[DITTOFS_A_CTL_PRESENT]		= { .type = NLA_U8 },
+	[DITTOFS_A_VERDICT_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __DITTOFS_VERDICT_F_ALL),
 };
 
 
@@ -726,7 +727,8 @@ static int dfs_genl_io_verdict(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
 	ret = dfs_verdict_answer(conn, nla_get_u64(info->attrs[DITTOFS_A_COOKIE]),
-				 nla_get_u32(info->attrs[DITTOFS_A_STATUS]));
+				 nla_get_u32(info->attrs[DITTOFS_A_STATUS]),
+				 dfs_u32(info, DITTOFS_A_VERDICT_FLAGS, 0));
 	if (ret)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DITTOFS_A_COOKIE],
 				    "dittofs: no question with this cookie is waiting");
@@ -759,6 +761,7 @@ static int dfs_put_stats(struct sk_buff *msg, const struct dfs_counters *c)
 		{ DITTOFS_STATS_A_SIGN_FAILURES, offsetof(struct dfs_counters, sign_failures) },
 		{ DITTOFS_STATS_A_DECRYPT_FAILURES, offsetof(struct dfs_counters, decrypt_failures) },
 		{ DITTOFS_STATS_A_IO_VERDICTS, offsetof(struct dfs_counters, io_verdicts) },
+		{ DITTOFS_STATS_A_BUFFER_BYTES, offsetof(struct dfs_counters, buffer_bytes) },
 	};
 	struct nlattr *nest;
 	size_t i;

@@ -365,7 +365,10 @@ struct dfs_fid *dfs_fid_begin(u64 sid, u32 tid, u64 pers, u64 vol, u32 need,
 	if (f && f->tid == tid && (f->flags & need) == need) {
 		refcount_inc(&f->ref);
 		atomic_inc(&f->inflight);
-	} else if (f && f->tid == tid && (f->flags & DITTOFS_FID_F_ASK)) {
+	} else if (f && f->tid == tid &&
+		   ((f->flags & DITTOFS_FID_F_ASK) ||
+		    (need == DITTOFS_FID_F_FAST_WRITE &&
+		     (f->flags & DITTOFS_FID_F_ASK_WRITE)))) {
 		/* no in-flight mark while the daemon is asked: FID_UPDATE waits for those */
 		refcount_inc(&f->ref);
 		*ask = true;

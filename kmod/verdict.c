@@ -3,6 +3,8 @@
  * verdict.c - DITTOFS_CMD_IO_VERDICT: a READ or WRITE on an open whose
  * file has byte-range locks (DITTOFS_FID_F_ASK) asks the daemon whether
  * it conflicts, then moves the data in the kernel as the fast path does.
+ * A WRITE on an open with DITTOFS_FID_F_ASK_WRITE asks too, so that the
+ * daemon breaks level II oplocks and notes the write time first.
  * Only the question and the answer cross netlink, never the data.
  *
  * Ordering is what makes this safe. The open is not marked in flight while
@@ -20,7 +22,8 @@
 #include "dittofs.h"
 
 int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
-		    struct dfs_fid *f, u8 kind, u64 off, u32 len, u32 *status)
+		    struct dfs_fid *f, u8 kind, u64 off, u32 len, u32 *status,
+		    u32 *flags)
 {
 	u64 cookie;
 	int ret;
@@ -31,6 +34,7 @@ int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	conn->up_out = NULL;		/* a PDU_DOWN for this cookie is stale */
 	conn->up_fid = f;
 	conn->up_verdict = 0;
+	conn->up_verdict_flags = 0;
 	mutex_unlock(&conn->up_lock);
 
 	ret = dfs_ctl_send_verdict(conn, in->session_id, f, kind, off, len,
@@ -43,6 +47,7 @@ int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	mutex_lock(&conn->up_lock);
 	if (conn->up_state == DFS_UP_DONE) {
 		*status = conn->up_verdict;
+		*flags = conn->up_verdict_flags;
 		ret = *status ? 1 : 0;
 	} else {
 		ret = ret ? ret : -ETIMEDOUT;
@@ -54,7 +59,8 @@ int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 }
 
 /* The daemon's answer (netlink.c), in the daemon's context. */
-int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status)
+int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status,
+		       u32 flags)
 {
 	int ret = 0;
 
@@ -67,6 +73,7 @@ int dfs_verdict_answer(struct dfs_conn *conn, u64 cookie, u32 status)
 		if (!status)
 			dfs_fid_mark(conn->up_fid);
 		conn->up_verdict = status;
+		conn->up_verdict_flags = flags;
 		conn->up_state = DFS_UP_DONE;
 		wake_up_all(&conn->up_wq);
 	}

@@ -197,8 +197,22 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
 }
 
 /*
- * What the module may do with READ/WRITE on o: by itself, or (the file
- * has byte-range locks) after asking us with IO_VERDICT each time.
+ * A WRITE on o has work only we do: breaking the level II oplocks on its
+ * data (smb2_oplock.c), or the delayed write time of o (wtime.c), whose
+ * first WRITE schedules the update and whose WRITEs must not move a time
+ * the client set. Such WRITEs ask first (ASK_WRITE): the data still moves
+ * in the module, which a PDU_UP of up to 8 MiB could not carry anyway.
+ */
+static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
+{
+	return !o->wtime.triggered || o->wtime.frozen ||
+	       dfs_oplock_level2_held(srv, o);
+}
+
+/*
+ * What the module may do with READ/WRITE on o: by itself, or after asking
+ * us with IO_VERDICT each time (all I/O when the file has byte-range
+ * locks, WRITEs while write_needs_us()).
  */
 static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
 {
@@ -207,7 +221,8 @@ static u32 fast_flags(struct dfs_server *srv, const struct dfs_open *o)
 	if (o->access & FILE_READ_DATA)
 		flags |= DITTOFS_FID_F_FAST_READ;
 	if ((o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !o->tree->read_only)
-		flags |= DITTOFS_FID_F_FAST_WRITE;
+		flags |= write_needs_us(srv, o) ? DITTOFS_FID_F_ASK_WRITE :
+			 DITTOFS_FID_F_FAST_WRITE;
 	if (flags && dfs_lock_file_locked(srv, o))
 		flags = DITTOFS_FID_F_ASK;
 	return flags;
@@ -236,8 +251,10 @@ static void push_open(struct dfs_kernel *k, struct dfs_open *o)
 	nla_put_u32(msg, DITTOFS_A_FD, (u32)o->fd);
 	nla_put_u32(msg, DITTOFS_A_ACCESS, o->access);
 	nla_put_u32(msg, DITTOFS_A_FID_FLAGS, flags);
-	if (!send_msg(k, msg))
+	if (!send_msg(k, msg)) {
 		o->in_kernel = true;
+		o->kernel_flags = flags;
+	}
 }
 
 /* Bring the module up to date with what the last request changed. */
@@ -319,6 +336,24 @@ void dfs_kernel_open_gone(struct dfs_open *o)
 }
 
 /*
+ * Change what the module may do with x. FID_UPDATE is synchronous: when it
+ * returns, no READ/WRITE the old flags allowed is still running.
+ */
+static void fid_update(struct dfs_kernel *k, struct dfs_open *x, u32 flags)
+{
+	struct nl_msg *msg = new_msg(k, DITTOFS_CMD_FID_UPDATE, 64);
+
+	if (!msg)
+		return;
+	nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
+	nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
+	nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
+	nla_put_u32(msg, DITTOFS_A_FID_FLAGS, flags);
+	if (!send_msg(k, msg))
+		x->kernel_flags = flags;
+}
+
+/*
  * A lock is about to be granted on o's file: its opens go from the fast
  * path to asking (IO_VERDICT) before each READ/WRITE. FID_UPDATE is
  * synchronous: it returns once every READ/WRITE the module was already
@@ -335,20 +370,29 @@ void dfs_kernel_file_locked(struct dfs_open *o)
 		return;
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *x = srv->opens[i];
-		struct nl_msg *msg;
 
 		if (!x || !x->in_kernel || x->is_dir ||
 		    (x != o && (x->dev != o->dev || x->ino != o->ino)))
 			continue;
-		msg = new_msg(k, DITTOFS_CMD_FID_UPDATE, 64);
-		if (!msg)
+		fid_update(k, x, fast_flags(srv, x) ? DITTOFS_FID_F_ASK : 0);
+	}
+}
+
+void dfs_kernel_file_changed(struct dfs_server *srv, const struct dfs_open *o)
+{
+	struct dfs_kernel *k = srv->kernel;
+	u32 i, flags;
+
+	if (!k)
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		struct dfs_open *x = srv->opens[i];
+
+		if (!x || !x->in_kernel || x->dev != o->dev || x->ino != o->ino)
 			continue;
-		nla_put_u64(msg, DITTOFS_A_SESSION_ID, x->sess->dp.id);
-		nla_put_u64(msg, DITTOFS_A_FID_PERSISTENT, x->persistent_id);
-		nla_put_u64(msg, DITTOFS_A_FID_VOLATILE, x->volatile_id);
-		nla_put_u32(msg, DITTOFS_A_FID_FLAGS,
-			    fast_flags(srv, x) ? DITTOFS_FID_F_ASK : 0);
-		send_msg(k, msg);
+		flags = fast_flags(srv, x);
+		if (flags != x->kernel_flags)
+			fid_update(k, x, flags);
 	}
 }
 
@@ -541,6 +585,7 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 	u32 status = STATUS_FILE_CLOSED, slot;
 	struct dfs_open *o = NULL;
 	struct nl_msg *msg;
+	bool write;
 	u64 vol;
 
 	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_COOKIE] ||
@@ -550,6 +595,7 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 		log_err("kernel mode: IO_VERDICT without its attributes");
 		return;
 	}
+	write = nla_get_u8(tb[DITTOFS_A_IO_KIND]) == DITTOFS_IO_WRITE;
 	vol = nla_get_u64(tb[DITTOFS_A_FID_VOLATILE]);
 	slot = (u32)vol;
 	if (slot < srv->opens_cap)
@@ -558,15 +604,27 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 	    o->persistent_id == nla_get_u64(tb[DITTOFS_A_FID_PERSISTENT]) &&
 	    o->sess->dp.id == nla_get_u64(tb[DITTOFS_A_SESSION_ID]))
 		status = dfs_lock_check_io(srv, o, nla_get_u64(tb[DITTOFS_A_OFFSET]),
-					   nla_get_u32(tb[DITTOFS_A_LENGTH]),
-					   nla_get_u8(tb[DITTOFS_A_IO_KIND]) ==
-					   DITTOFS_IO_WRITE);
+					   nla_get_u32(tb[DITTOFS_A_LENGTH]), write);
+	/*
+	 * An allowed WRITE does what a WRITE through us does: level II holders
+	 * hear of it before the data changes, and the write time is ours to
+	 * move (the module puts the mtime back after writing).
+	 */
+	if (!status && write) {
+		dfs_wtime_written(o, NULL);
+		dfs_oplock_written(srv, o);
+	}
+	log_debug("IO_VERDICT %s on %s: 0x%08x", write ? "WRITE" : "READ",
+		  o ? o->path : "(no open)", status);
 	msg = new_msg(k, DITTOFS_CMD_IO_VERDICT, 64);
 	if (!msg)
 		return;
 	nla_put_u64(msg, DITTOFS_A_CONN_ID, nla_get_u64(tb[DITTOFS_A_CONN_ID]));
 	nla_put_u64(msg, DITTOFS_A_COOKIE, nla_get_u64(tb[DITTOFS_A_COOKIE]));
 	nla_put_u32(msg, DITTOFS_A_STATUS, status);
+	if (!status && write)
+		nla_put_u32(msg, DITTOFS_A_VERDICT_FLAGS,
+			    DITTOFS_VERDICT_F_KEEP_MTIME);
 	send_msg(k, msg);
 }
 

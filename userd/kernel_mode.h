@@ -33,6 +33,7 @@ struct dfs_kernel_stats {
 	u64 sign_failures;
 	u64 decrypt_failures;
 	u64 io_verdicts;	/* READ/WRITE on locked files the module asked about */
+	u64 buffer_bytes;	/* request/response buffers held now */
 };
 
 /* 0, or -1 when not in kernel mode or the module did not answer. */

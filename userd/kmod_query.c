@@ -59,6 +59,7 @@ int dfs_kstats_parse(struct nlattr *nest, struct dfs_kernel_stats *o)
 		[DITTOFS_STATS_A_SIGN_FAILURES] = { .type = NLA_U64 },
 		[DITTOFS_STATS_A_DECRYPT_FAILURES] = { .type = NLA_U64 },
 		[DITTOFS_STATS_A_IO_VERDICTS] = { .type = NLA_U64 },
+		[DITTOFS_STATS_A_BUFFER_BYTES] = { .type = NLA_U64 },
 	};
 	struct nlattr *st[DITTOFS_STATS_A_MAX + 1];
 
@@ -73,6 +74,7 @@ int dfs_kstats_parse(struct nlattr *nest, struct dfs_kernel_stats *o)
 	o->sign_failures = GET(DITTOFS_STATS_A_SIGN_FAILURES);
 	o->decrypt_failures = GET(DITTOFS_STATS_A_DECRYPT_FAILURES);
 	o->io_verdicts = GET(DITTOFS_STATS_A_IO_VERDICTS);
+	o->buffer_bytes = GET(DITTOFS_STATS_A_BUFFER_BYTES);
 #undef GET
 	return 0;
 }
@@ -226,6 +228,8 @@ void dfs_kmod_print_stats(FILE *f, const struct dfs_kmod_info *info, bool json)
 	   t->bytes_written);
 	kv(f, json, &first, "io_verdicts", "IO verdicts (locked files):",
 	   t->io_verdicts);
+	kv(f, json, &first, "buffer_bytes", "Kernel buffer bytes held now:",
+	   t->buffer_bytes);
 	kv(f, json, &first, "sign_failures", "Signature failures:",
 	   t->sign_failures);
 	kv(f, json, &first, "decrypt_failures", "Decryption failures:",

@@ -180,6 +180,7 @@ struct dfs_open {
 	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
 	bool pending;			/* its CREATE waits for an oplock break */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
+	u32 kernel_flags;		/* ... with these DITTOFS_FID_F_* now */
 	u64 position;			/* FilePositionInformation */
 	u32 ea_index;			/* next EA of a FileFullEaInformation scan */
 	struct dfs_lock *locks;		/* byte-range locks it holds (smb2_lock.c) */
@@ -355,6 +356,8 @@ u32 dfs_create_rsp_append(u8 *body, u32 len, u32 cap, const char *name,
 void dfs_oplock_close(struct dfs_open *o);
 /* o's file was written, truncated or locked: level II holders go to none. */
 void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o);
+/* Does an open of o's data (o included) hold level II, or get it on ack? */
+bool dfs_oplock_level2_held(struct dfs_server *srv, const struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
 /*
@@ -448,6 +451,12 @@ void dfs_kernel_tree_gone(struct dfs_tree *t);
 void dfs_kernel_open_gone(struct dfs_open *o);
 /* The first byte-range lock on o's file: revoke its opens' fast path. */
 void dfs_kernel_file_locked(struct dfs_open *o);
+/*
+ * Oplocks or write-time state of o's file changed: what the module may do
+ * with its opens' WRITEs follows (FID_UPDATE), before the reply goes out.
+ */
+void dfs_kernel_file_changed(struct dfs_server *srv,
+			     const struct dfs_open *o);
 /* A connection the daemon ends (timeouts, session kill). */
 void dfs_kernel_conn_gone(struct dfs_conn *c);
 

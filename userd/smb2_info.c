@@ -698,8 +698,11 @@ static u32 set_basic(struct si *s)
 		if (ret < 0)
 			return vfs_errno_status(-ret);
 	}
-	if (dfs_get_le64(s->in + 16))
+	if (dfs_get_le64(s->in + 16)) {
 		dfs_wtime_set(s->r->srv, s->o, dfs_get_le64(s->in + 16));
+		/* a frozen write time stops the module's WRITEs on it */
+		dfs_kernel_file_changed(s->r->srv, s->o);
+	}
 	if (attrs) {
 		st = set_readonly(s, attrs);
 		if (st)

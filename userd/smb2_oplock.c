@@ -15,7 +15,10 @@
  * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
- * open, the writer's own included.
+ * open, the writer's own included. In kernel mode the module asks us
+ * before each WRITE (IO_VERDICT) while an open of the data holds level
+ * II, and we break it then: every change here ends with
+ * dfs_kernel_file_changed(), which tells the module (kernel_mode.c).
  * Leases (smb2_lease.c) are judged here too, with the oplocks of the same
  * data, as smbtorture's smb2.lease expects Windows to: a new open of
  * another key takes write caching from a lease (read caching too when it
@@ -23,6 +26,7 @@
  * next to an oplock; an oplock requester gets none next to a handle lease,
  * level II next to any other. Opens with the same lease key never break
  * each other, and a lone one upgrades its lease to a superset it asks for.
+ * Kernel mode offers no leases, so the module only needs the level II rule.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -281,6 +285,7 @@ bool dfs_oplock_open(struct dfs_req *r, struct dfs_open *o, u8 requested,
 	/* the truncation is a write: read caching of other leases ends */
 	if (over && !ot.wait)
 		dfs_lease_written(srv, o);
+	dfs_kernel_file_changed(srv, o);
 	return ot.wait;
 }
 
@@ -445,6 +450,24 @@ void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o)
 		}
 	}
 	dfs_lease_written(srv, o);
+	dfs_kernel_file_changed(srv, o);
+}
+
+bool dfs_oplock_level2_held(struct dfs_server *srv, const struct dfs_open *o)
+{
+	u32 i;
+
+	for (i = 0; i < srv->opens_cap; i++) {
+		const struct dfs_open *h = srv->opens[i];
+
+		if (!h || !same_data(h, o->dev, o->ino, o->stream))
+			continue;
+		if (h->oplock == SMB2_OPLOCK_LEVEL_II ||
+		    (h->oplock_breaking &&
+		     h->oplock_target == SMB2_OPLOCK_LEVEL_II))
+			return true;
+	}
+	return false;
 }
 
 /* The parked CREATE of o, on whichever channel it came (any connection). */
@@ -484,6 +507,8 @@ void dfs_oplock_close(struct dfs_open *o)
 		/* it left the open table already: closing ends its break */
 		dfs_oplock_release(srv);
 	}
+	/* a level II holder gone may give the other opens fast WRITEs back */
+	dfs_kernel_file_changed(srv, o);
 }
 
 void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
@@ -501,6 +526,7 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms)
 			 (unsigned long long)h->ino, OPLOCK_BREAK_TIMEOUT_MS / 1000);
 		h->oplock_breaking = false;
 		h->oplock = h->oplock_target;
+		dfs_kernel_file_changed(srv, h);
 		ended = true;
 	}
 	if (dfs_lease_tick(srv, now_ms))
@@ -534,6 +560,7 @@ u32 smb2_oplock_break(struct dfs_req *r)
 	}
 	o->oplock = level;
 	o->oplock_breaking = false;
+	dfs_kernel_file_changed(r->srv, o);
 	memset(r->rsp_body, 0, BREAK_SIZE);
 	dfs_put_le16(r->rsp_body, BREAK_SIZE);
 	r->rsp_body[2] = level;

@@ -19,8 +19,10 @@
  * the file had before it (futimens), so every reply (QUERY_INFO, CLOSE,
  * QUERY_DIRECTORY) and local users see the same value. Putting an explicit
  * time back needs the file's owner (utimensat(2)); for anyone else the
- * write time simply moves at once, as before. In kernel mode, WRITEs the
- * data plane serves itself bypass this and update the write time at once.
+ * write time simply moves at once, as before. In kernel mode an open's
+ * WRITEs ask us first (IO_VERDICT) until its first one, and while its time
+ * is frozen: we note them here and dittofs.ko puts the mtime back after
+ * writing. Later WRITEs it serves by itself move the write time at once.
  */
 #include <errno.h>
 #include <string.h>

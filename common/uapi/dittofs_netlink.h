@@ -215,8 +215,15 @@
  *   FileId pair, DITTOFS_A_IO_KIND, DITTOFS_A_OFFSET, DITTOFS_A_LENGTH.
  *   daemon -> kernel: the answer, DITTOFS_A_CONN_ID, DITTOFS_A_COOKIE and
  *   DITTOFS_A_STATUS (0 = go ahead; otherwise the NTSTATUS the request
- *   fails with, e.g. STATUS_FILE_LOCK_CONFLICT); -ESTALE when no question
- *   with that cookie waits. Without an answer (timeout, daemon gone) the
+ *   fails with, e.g. STATUS_FILE_LOCK_CONFLICT), optionally
+ *   DITTOFS_A_VERDICT_FLAGS (DITTOFS_VERDICT_F_KEEP_MTIME: an allowed
+ *   WRITE puts the file's mtime back as it was before it, as dittofsd's
+ *   own WRITE does for the delayed write time); -ESTALE when no question
+ *   with that cookie waits. Opens installed with DITTOFS_FID_F_ASK_WRITE
+ *   ask the same question for WRITEs only (their READs follow
+ *   DITTOFS_FID_F_FAST_READ): dittofsd uses it while a WRITE has work of
+ *   its own to do first, breaking other opens' level II oplocks or
+ *   starting the delayed write-time update. Without an answer (timeout, daemon gone) the
  *   request goes up as a PDU_UP, and fails like one.
  *   Ordering, which keeps an allowed I/O from overlapping a new lock: the
  *   kernel marks the open in flight while it handles a "go ahead" answer,
@@ -371,6 +378,8 @@ enum dittofs_attr {
 	DITTOFS_A_EPOCH,
 	/* NLA_U8: 1 while a control socket is registered (module's STATS) */
 	DITTOFS_A_CTL_PRESENT,
+	/* NLA_U32: enum dittofs_verdict_flag, with an IO_VERDICT answer */
+	DITTOFS_A_VERDICT_FLAGS,
 	__DITTOFS_A_LAST
 };
 #define DITTOFS_A_MAX (__DITTOFS_A_LAST - 1)
@@ -441,8 +450,23 @@ enum dittofs_fid_flag {
 	 * after an IO_VERDICT from the daemon (the file has byte-range locks)
 	 */
 	DITTOFS_FID_F_ASK = 1U << 2,
+	/*
+	 * WRITE (only) runs in the kernel after an IO_VERDICT: the daemon has
+	 * work to do first (level II oplocks to break, the delayed write
+	 * time). While no control socket is registered it runs without asking.
+	 */
+	DITTOFS_FID_F_ASK_WRITE = 1U << 3,
 	__DITTOFS_FID_F_ALL = DITTOFS_FID_F_FAST_READ | DITTOFS_FID_F_FAST_WRITE |
-			      DITTOFS_FID_F_ASK
+			      DITTOFS_FID_F_ASK | DITTOFS_FID_F_ASK_WRITE
+};
+
+enum dittofs_verdict_flag {
+	/*
+	 * the allowed WRITE must leave the file's mtime as it was before it
+	 * (the daemon moves the write time itself, later: delayed update)
+	 */
+	DITTOFS_VERDICT_F_KEEP_MTIME = 1U << 0,
+	__DITTOFS_VERDICT_F_ALL = DITTOFS_VERDICT_F_KEEP_MTIME
 };
 
 enum dittofs_conn_flag {
@@ -470,6 +494,11 @@ enum dittofs_stats_attr {
 	DITTOFS_STATS_A_SIGN_FAILURES,	/* requests whose signature did not verify */
 	DITTOFS_STATS_A_DECRYPT_FAILURES, /* transform messages that did not authenticate */
 	DITTOFS_STATS_A_IO_VERDICTS,	/* IO_VERDICT questions sent to the daemon */
+	/*
+	 * Not a running total: bytes of request and response buffers the
+	 * module holds now (all connections, or this one)
+	 */
+	DITTOFS_STATS_A_BUFFER_BYTES,
 	__DITTOFS_STATS_A_LAST
 };
 #define DITTOFS_STATS_A_MAX (__DITTOFS_STATS_A_LAST - 1)

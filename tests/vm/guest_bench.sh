@@ -359,7 +359,8 @@ module_stats() {
 		if err:
 		    sys.exit("STATS: " + os.strerror(err))
 		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS",
+		         "BUFFER_BYTES"]
 		st = {names[t] if t < len(names) else str(t): struct.unpack("=Q", v)[0]
 		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
 		print("dittofs.ko STATS: " + ", ".join("%s=%d" % kv for kv in st.items()))

@@ -16,6 +16,9 @@
 #   - "signing" group (server signing = mandatory): a stripped and a forged
 #     signature
 #   - "encrypt" group (smb encrypt = required): plaintext on a sealed session
+#   - kernel memory per connection (conn_memory.py): 200 idle connections,
+#     then 50 that completed a NEGOTIATE; Slab + VmallocUsed and the
+#     module's buffer_bytes may grow by at most 64 KiB a connection
 # After each case test_hostile.py checks a fresh impacket client still reads
 # README.txt unchanged. Then: smbclient put/get compared byte for byte, the
 # module still live, and no oops/BUG/WARNING/KASAN in the kernel log.
@@ -24,6 +27,9 @@
 # Environment (set by guest_init.sh): VMTEST_REPO, VMTEST_BUILD.
 #   KERNEL_HOSTILE_FLOOD  SESSION_SETUP flood size (default 40)
 #   KERNEL_HOSTILE_IDLE   idle connections (default 30)
+#   KERNEL_MEM_IDLE, KERNEL_MEM_NEG, KERNEL_MEM_LIMIT_KIB  conn_memory.py's
+#                         idle and negotiated connections and bound (200,
+#                         50, 64)
 #   STEP_TIMEOUT          seconds per group (default 120)
 set -u
 
@@ -33,6 +39,7 @@ DITTOFSD=$BUILD_DIR/dittofsd
 DITTOFSCTL=$BUILD_DIR/dittofsctl
 KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
 HOSTILE_PY=$REPO/tests/integration/test_hostile.py
+CONN_MEMORY_PY=$REPO/tests/vm/conn_memory.py
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 FLOOD=${KERNEL_HOSTILE_FLOOD:-40}
 IDLE=${KERNEL_HOSTILE_IDLE:-30}
@@ -142,6 +149,18 @@ restart_with() { # GLOBAL_LINE...
 	return 1
 }
 
+# What a connection that has not authenticated costs the kernel.
+conn_memory() {
+	local out rc=0
+	out=$(timeout -k 5 "$STEP_TIMEOUT" /usr/bin/python3 "$CONN_MEMORY_PY" \
+		--ctl "$DITTOFSCTL" --conf "$CONF" --idle "${KERNEL_MEM_IDLE:-200}" \
+		--neg "${KERNEL_MEM_NEG:-50}" --limit-kib "${KERNEL_MEM_LIMIT_KIB:-64}" 2>&1) || rc=$?
+	while IFS= read -r line; do log "    $line"; done <<<"$out"
+	if ((rc == 0)); then pass "kernel memory per unauthenticated connection"; else
+		fail "kernel memory per unauthenticated connection" "$(tail -n 5 <<<"$out")"
+	fi
+}
+
 smb_roundtrip() {
 	head -c $((1 << 20)) /dev/urandom >"$T/src.bin"
 	rm -f "$T/got.bin"
@@ -183,6 +202,7 @@ if ((n_fail == 0)) && start_server; then
 	restart_with "server signing = mandatory" && run_group signing
 	restart_with "smb encrypt = required" && run_group encrypt
 	restart_with
+	conn_memory
 	if smb_roundtrip; then pass "smbclient put/get after the cases"; else
 		fail "smbclient put/get after the cases" "$(tail -n 20 "$T/smb.out")"
 	fi

@@ -15,6 +15,11 @@
 #   - smbtorture smb2.lock.rw-shared and rw-exclusive: READ/WRITE on a
 #     file with byte-range locks, checked through IO_VERDICT (the module's
 #     count of questions must grow)
+#   - tests/vm/levelii_write.py: a WRITE dittofs.ko would serve breaks
+#     another open's level II oplock to none (the module hands it up while
+#     level II is held, and serves WRITEs again once it is gone); a WRITE
+#     after an explicit LastWriteTime keeps it; an open's first WRITE does
+#     not move the write time at once
 #   - kill -9 of dittofsd in the middle of a copy to a sealed cifs mount:
 #     the module stays live and keeps the client's connection (dittofsctl
 #     conn list and stats answer from the module meanwhile), a restarted
@@ -178,7 +183,8 @@ fast_counts() {
 		if err:
 		    sys.exit("STATS: " + os.strerror(err))
 		names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
+		         "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS",
+		         "BUFFER_BYTES"]
 		st = {names[t]: struct.unpack("=Q", v)[0]
 		      for t, v in gh.parse_attrs(rep[0][c["DITTOFS_A_STATS"]]).items()}
 		print("module STATS:", st)
@@ -254,6 +260,14 @@ lock_verdicts() {
 	n1=$(io_verdicts) || return 1
 	echo "IO verdicts asked: $n0 -> $n1"
 	((n1 > n0))
+}
+
+# WRITEs against level II oplocks and the delayed write time (the module
+# hands them to dittofsd while it has work to do for them).
+levelii_write() {
+	/usr/bin/python3 "$REPO/tests/vm/levelii_write.py" --user "$SMB_USER" \
+		--password "$SMB_PASS" --share share --share-dir "$SHARE" \
+		--ctl "$DITTOFSCTL" --conf "$T/dittofs.conf"
 }
 
 # The copy to the mount runs in the background; dittofsd is killed once its
@@ -496,6 +510,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
 	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
 	grep -E 'verdicts|success' "$T/step.out" | sed 's/^/    | /'
+	step "WRITEs vs level II oplocks and write time (levelii_write.py)" levelii_write
+	sed 's/^/    | /' "$T/step.out"
 
 	step "limits: per-IP connections, sessions per connection" kernel_limits
 

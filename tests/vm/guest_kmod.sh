@@ -8,12 +8,14 @@
 # one control socket at a time (HELLO CLAIM, EBUSY), LISTEN on a socket
 # the script made, a raw NEGOTIATE that must be answered with
 # STATUS_SERVER_UNAVAILABLE when no daemon is there, an oversized NetBIOS
-# length, PDU_UP/PDU_DOWN with cookies, a chunked 200 KiB response, SEND,
+# length, PDU_UP/PDU_DOWN with cookies, a 200 KiB response refused before
+# authentication (the response buffer stays small), SEND,
 # CONN_CLOSE both ways, a request the "daemon" never answers, the control
 # socket closing (the connection stays, its waiting request fails at once)
 # and a new claim (the old connection is closed on its next request,
 # nothing reaches the new daemon), the READ/WRITE fast path on an installed session, tree
-# and open (and its revocation with FID_UPDATE); rmmod with a connection open, and no oops/WARNING in the
+# and open (and its revocation with FID_UPDATE, the READ then answered by
+# the daemon in chunks); rmmod with a connection open, and no oops/WARNING in the
 # kernel log. Exit 1 on any failure.
 #
 # Environment (set by guest_init.sh): VMTEST_REPO.
@@ -59,6 +61,7 @@ C = gh.uapi()
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 STATUS_SERVER_UNAVAILABLE = 0xC0000466
 STATUS_NOT_SUPPORTED = 0xC00000BB
+STATUS_INTERNAL_ERROR = 0xC00000E5
 
 
 def fail(msg):
@@ -235,12 +238,18 @@ def t_fast():
     if cmd != C["DITTOFS_CMD_PDU_UP"]:
         fail("revoked READ did not go up")
     cookie = struct.unpack("=Q", get(at, "COOKIE"))[0]
-    rsp = bytearray(rd[:64]) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0"
-    struct.pack_into("<I", rsp, 8, STATUS_NOT_SUPPORTED)
-    g.cmd("PDU_DOWN", a64("CONN_ID", conn) + a64("COOKIE", cookie) + gh.attr(C["DITTOFS_A_PDU"], bytes(rsp)))
+    # the daemon's READ response, longer than one attribute: in chunks; the
+    # response buffer was sized for the READ's Length (outbuf.c)
+    rsp = bytes(rd[:64]) + struct.pack("<HBBIII", 17, 0x50, 0, len(data), 0, 0) + data
+    chunks = b"".join(gh.attr(C["DITTOFS_A_PDU"], rsp[i:i + 65528]) for i in range(0, len(rsp), 65528))
+    g.s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    e, _ = g.cmd("PDU_DOWN", a64("CONN_ID", conn) + a64("COOKIE", cookie) + chunks)
+    if e:
+        fail("chunked PDU_DOWN: " + os.strerror(e))
     r = recv_frame(c)
-    if r is None or struct.unpack_from("<I", r, 8)[0] != STATUS_NOT_SUPPORTED:
-        fail("revoked READ: no daemon answer")
+    if r is None or struct.unpack_from("<I", r, 8)[0] != 0 or r[80:] != data:
+        fail("revoked READ: the daemon's chunked answer did not reach the client")
+    print("kmod_nl: revoked READ answered by the daemon in %d chunks" % ((len(rsp) + 65527) // 65528))
     for name, attrs, want in (
             ("FID_DEL", a64("SESSION_ID", sid) + a64("FID_PERSISTENT", pers) + a64("FID_VOLATILE", vol), 0),
             ("FID_DEL", a64("SESSION_ID", sid) + a64("FID_PERSISTENT", pers) + a64("FID_VOLATILE", vol), errno.ENOENT),
@@ -298,7 +307,8 @@ def stats(g, conn=None):
         fail("STATS: " + os.strerror(err))
     nested = attrs_list(get(rep[0], "STATS"))
     names = ["UNSPEC", "PAD", "CONNECTIONS", "PDUS_UP", "PDUS_FAST", "BYTES_READ",
-             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS"]
+             "BYTES_WRITTEN", "SIGN_FAILURES", "DECRYPT_FAILURES", "IO_VERDICTS",
+             "BUFFER_BYTES"]
     return {names[t]: struct.unpack("=Q", v)[0] for t, v in nested}
 
 
@@ -401,7 +411,9 @@ def main():
         if r is None or len(r) != len(brk) or struct.unpack_from("<H", r, 12)[0] != 0x12:
             fail("SEND did not reach the client")
         print("kmod_nl: SEND reached the client")
-        # a big PDU in chunks both ways: 200 KiB response
+        # before a session is authenticated the response buffer stays
+        # small (outbuf.c): a 200 KiB answer to a NEGOTIATE is refused and
+        # the client gets an error instead (chunks are tested in t_fast)
         c.sendall(negotiate(mid=1))
         cmd, at = g.event()
         cookie = struct.unpack("=Q", get(at, "COOKIE"))[0]
@@ -410,12 +422,12 @@ def main():
         chunks = b"".join(gh.attr(C["DITTOFS_A_PDU"], bytes(big[i:i + 65528])) for i in range(0, len(big), 65528))
         g.s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         e, _ = g.cmd("PDU_DOWN", a64("CONN_ID", conn) + a64("COOKIE", cookie) + chunks)
-        if e:
-            fail("chunked PDU_DOWN: " + os.strerror(e))
+        if e != errno.EMSGSIZE:
+            fail("200 KiB PDU_DOWN before authentication: %s" % errno.errorcode.get(e, e))
         r = recv_frame(c)
-        if r is None or len(r) != len(big):
-            fail("chunked response: got %r bytes" % (None if r is None else len(r)))
-        print("kmod_nl: 200 KiB response in %d chunks reached the client" % ((len(big) + 65527) // 65528))
+        if r is None or struct.unpack_from("<I", r, 8)[0] != STATUS_INTERNAL_ERROR:
+            fail("refused PDU_DOWN: the client got %r" % (None if r is None else r[:12]))
+        print("kmod_nl: 200 KiB answer to an unauthenticated NEGOTIATE refused (EMSGSIZE)")
         s = stats(g, conn)
         if s["PDUS_UP"] != 2:
             fail("connection STATS %s" % s)
