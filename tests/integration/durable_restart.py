@@ -26,7 +26,12 @@ DATA. Another client then opens broken.txt, which breaks its lease to RH
 (the holder acknowledges) before the restart. In phase 2 the holder, with
 the same ClientGuid, reclaims both with DH2C and its lease context, reads
 leased.txt, and another client's open of leased.txt must break the
-reclaimed lease (RWH to RH; the holder acknowledges, the opener succeeds):
+reclaimed lease (RWH to RH; the holder acknowledges, the opener succeeds).
+evicted.txt, held the same way, is opened by another client before its
+holder reclaims it: as for any disconnected open with write caching, no
+one can acknowledge that break, so it is closed and the opener goes on at
+once; the holder's reconnect then finds nothing:
+  evicted-opener <status> at-once       reconnect-evicted <status>
   pre-break <cur>-><new> epoch <e>      pre-break-opener <status>
   reconnect-leased <status>             reconnect-broken <status>
   lease-leased oplock <level> state <s> epoch <e>   (also lease-broken)
@@ -57,7 +62,8 @@ LOCKED = 10         # kept.txt's first bytes, locked before the restart
 
 LEASE_RWH, LEASE_RH = 0x7, 0x3
 HOLDER_GUID = "dittofs-restart!"   # impacket takes a 16-character str
-LEASE_KEYS = {"leased.txt": uuid.uuid4().bytes, "broken.txt": uuid.uuid4().bytes}
+LEASED = ("leased.txt", "broken.txt", "evicted.txt")
+LEASE_KEYS = {name: uuid.uuid4().bytes for name in LEASED}
 
 port, user, pw, share, work = sys.argv[1:6]
 
@@ -295,8 +301,23 @@ def second_opener(out):
     c.close()
 
 
+def evict(c, tid, fids, guids):
+    """Another client opens evicted.txt before its holder is back."""
+    out, start = [], time.time()
+    other_opener("evicted.txt", out)
+    took = time.time() - start
+    # not after the 35 s a break no one acknowledges would take
+    res = ["evicted-opener %s %s" % (out[0] if out else "none",
+                                     "at-once" if took < 10 else
+                                     "after %.0f s" % took)]
+    res.append("reconnect-evicted %s" % try_status(lambda: create_leased(
+        c, tid, "evicted.txt", [dh2c(fids["evicted.txt"], guids["evicted.txt"]),
+                                rqls(LEASE_KEYS["evicted.txt"], LEASE_RWH)])))
+    return res
+
+
 def phase2_leased(c, tid, fids, guids):
-    res, got = [], {}
+    res, got = evict(c, tid, fids, guids), {}
     for name in ("leased.txt", "broken.txt"):
         def reclaim(n=name):
             got[n] = create_leased(c, tid, n, [dh2c(fids[n], guids[n]),
@@ -346,7 +367,7 @@ def phase2(fids, guids):
 
 def phase1_leased(c, tid, fids, guids):
     """Leased durable opens; broken.txt's lease is broken to RH."""
-    for name in ("leased.txt", "broken.txt"):
+    for name in LEASED:
         guids[name] = uuid.uuid4().bytes
         fids[name] = create_leased(c, tid, name, [
             dh2q(guids[name]), rqls(LEASE_KEYS[name], LEASE_RWH)])[0]

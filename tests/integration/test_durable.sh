@@ -122,7 +122,7 @@ echo "another file" >"$SHARE_DIR/replaced.new"
 mv "$SHARE_DIR/replaced.new" "$SHARE_DIR/replaced.txt"
 start_dittofsd "$SERVER_CONF"
 expect "durable.restart-reopens-kept" "$(cat "$SERVER_LOG")" \
-	grep -q 'restored 3 durable open(s) a previous dittofsd held, dropped 1' "$SERVER_LOG"
+	grep -q 'restored 4 durable open(s) a previous dittofsd held, dropped 1' "$SERVER_LOG"
 expect "durable.restart-refuses-replaced" "$(cat "$SERVER_LOG")" \
 	grep -q "replaced.txt' of a previous dittofsd not restored: the path names another file" \
 	"$SERVER_LOG"
@@ -152,6 +152,10 @@ expect "durable.restart-lock-blocks-read" "$RESULT" \
 expect "durable.restart-lease-broken-before" "$RESULT" \
 	test "$(result_of pre-break)" = "7->3 epoch 2" -a \
 	"$(result_of pre-break-opener)" = SUCCESS
+# one not reclaimed yet is closed for another client's open, at once
+expect "durable.restart-lease-evicted-for-other" "$RESULT" \
+	test "$(result_of evicted-opener)" = "SUCCESS at-once" -a \
+	"$(result_of reconnect-evicted)" = OBJECT_NAME_NOT_FOUND
 expect "durable.restart-lease-reconnect" "$RESULT" \
 	test "$(result_of reconnect-leased)" = SUCCESS
 expect "durable.restart-lease-state" "$RESULT" \
@@ -171,7 +175,7 @@ expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
 # closed by its client: no record is left for a next restart
 ctl file list
 expect "durable.restart-closed-by-client" "$CTL_OUT" \
-	bash -c '! grep -qE "(kept|leased|broken)\.txt" <<<"$1"' _ "$CTL_OUT"
+	bash -c '! grep -qE "(kept|leased|broken|evicted)\.txt" <<<"$1"' _ "$CTL_OUT"
 
 # --- a clean stop keeps the records as a crash does --------------------------
 out=$(leave_durable)
