@@ -144,6 +144,21 @@ static void fill_locks(const struct dfs_open *o, struct dfs_durable_rec *rec)
 	}
 }
 
+/*
+ * Its lease, as it is now: the record follows every change of its state
+ * (dfs_durable_lease_changed), so a restarted daemon never believes the
+ * client caches less than it does.
+ */
+static void fill_lease(const struct dfs_lease *l, struct dfs_durable_rec *rec)
+{
+	rec->lease_version = l->version;
+	rec->lease_epoch = l->epoch;
+	rec->lease_state = l->state;
+	memcpy(rec->lease_key, l->key, 16);
+	memcpy(rec->lease_parent, l->parent, 16);
+	memcpy(rec->lease_client_guid, l->client_guid, 16);
+}
+
 /* What a restarted daemon needs to open o again for its owner */
 static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 {
@@ -160,6 +175,8 @@ static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 	rec->timeout_ms = d->timeout_ms;
 	rec->version = d->version;
 	rec->oplock = o->oplock;
+	if (o->lease)
+		fill_lease(o->lease, rec);
 	rec->disconnected = d->disconnected;
 	if (d->disconnected)
 		rec->deadline_wall_ms = wall_ms() +
@@ -208,6 +225,21 @@ void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o)
 {
 	if (o->durable)
 		record(o);
+}
+
+void dfs_durable_lease_changed(struct dfs_server *srv,
+			       const struct dfs_lease *l)
+{
+	struct dfs_open *o;
+	u32 i;
+
+	if (!state_of(srv))
+		return;
+	for (i = 0; i < srv->opens_cap; i++) {
+		o = srv->opens[i];
+		if (o && o->lease == l && o->durable)
+			record(o);
+	}
 }
 
 int dfs_durable_start(struct dfs_server *srv)

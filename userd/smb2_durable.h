@@ -105,6 +105,13 @@ struct dfs_conn *dfs_durable_gone_conn(struct dfs_server *srv);
  */
 int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
 		      u64 deadline_ms);
+/*
+ * The state or epoch of lease l changed: the records of its durable opens
+ * follow, so that a restart restores what the client believes it holds.
+ */
+struct dfs_lease;
+void dfs_durable_lease_changed(struct dfs_server *srv,
+			       const struct dfs_lease *l);
 /* o's path (a rename), locks or LockSequence changed: its record follows */
 void dfs_durable_changed(struct dfs_server *srv, struct dfs_open *o);
 

@@ -14,10 +14,13 @@
  * the owner, with the access it was granted, and kept only if it is still
  * the same file (dev/ino): a file renamed, deleted or replaced while no
  * daemon ran is a lost handle, and its reconnect fails as one
- * (STATUS_OBJECT_NAME_NOT_FOUND). Its share access, oplock, byte-range
- * locks and LockSequence buckets are in force again from then on, until
- * the deadline, a reconnect, or an open that must break its oplock
- * (smb2_durable.c).
+ * (STATUS_OBJECT_NAME_NOT_FOUND). Its share access, oplock or lease,
+ * byte-range locks and LockSequence buckets are in force again from then
+ * on, until the deadline, a reconnect, or an open that must break its
+ * oplock or write lease (smb2_durable.c). A leased open's lease is made
+ * again in the lease table, shared by the restored opens of its key, so
+ * that the client's DHnC/DH2C names it (dfs_lease_reconnect_check) and
+ * breaks reach it once it is back.
  *
  * Opening as the owner rather than keeping root's view keeps the rule that
  * nothing is opened with rights the user does not have now.
@@ -35,6 +38,7 @@
 #include "userd/config.h"
 #include "userd/log.h"
 #include "userd/smb2_durable.h"
+#include "userd/smb2_lease.h"
 #include "userd/store/durable_db.h"
 #include "userd/vfs/vfs.h"
 
@@ -216,6 +220,49 @@ static int fill_open(struct dfs_open *o, const struct dfs_durable_rec *rec,
 	return !o->path || restore_locks(o, rec) ? -1 : 0;
 }
 
+/*
+ * A leased open gets its lease back, the one of its key if another open
+ * restored it already (opens of one key share it), in the state and epoch
+ * it was last recorded with: every change rewrote the record, so that is
+ * what the client believes it holds. 0, -ENOMEM, -EEXIST (the key leases
+ * other data), -EINVAL (a lease open without its lease recorded).
+ */
+static int restore_lease(struct dfs_server *srv, struct dfs_open *o,
+			 const struct dfs_durable_rec *rec)
+{
+	struct dfs_lease want = { 0 }, *l;
+	int rc;
+
+	if (rec->oplock != SMB2_OPLOCK_LEVEL_LEASE)
+		return 0;
+	if (!rec->lease_version)
+		return -EINVAL;
+	memcpy(want.client_guid, rec->lease_client_guid, 16);
+	memcpy(want.key, rec->lease_key, 16);
+	memcpy(want.parent, rec->lease_parent, 16);
+	want.version = rec->lease_version;
+	want.epoch = rec->lease_epoch;
+	want.state = rec->lease_state;
+	want.dev = rec->dev;
+	want.ino = rec->ino;
+	rc = dfs_lease_restore(srv, &want, &l);
+	if (!rc)
+		dfs_lease_attach(o, l);
+	return rc;
+}
+
+static const char *restore_failure(int rc)
+{
+	switch (rc) {
+	case -EEXIST:
+		return "its lease key leases another file";
+	case -EINVAL:
+		return "its lease was not recorded";
+	default:
+		return "out of memory";
+	}
+}
+
 /* 0, or -errno with *why saying what went wrong */
 static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec,
 		       u64 now_wall, const char **why)
@@ -225,7 +272,7 @@ static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec
 	struct dfs_session *s;
 	struct dfs_tree *t;
 	struct dfs_open *o;
-	int fd;
+	int fd, rc;
 
 	*why = not_restorable(rec, sh, left);
 	if (*why)
@@ -243,13 +290,15 @@ static int restore_one(struct dfs_server *srv, const struct dfs_durable_rec *rec
 		free_tree(t, s);
 		return fd < 0 ? fd : -EEXIST;
 	}
-	if (fill_open(o, rec, fd) ||
-	    dfs_durable_adopt(o, rec, dfs_monotonic_ms() + left)) {
-		/* the open owns fd now; the holders are ours until adopted */
-		*why = "out of memory";
+	rc = fill_open(o, rec, fd) ? -ENOMEM : restore_lease(srv, o, rec);
+	if (!rc && dfs_durable_adopt(o, rec, dfs_monotonic_ms() + left))
+		rc = -ENOMEM;
+	if (rc) {
+		/* the open owns fd (and its lease) now; the holders are ours */
+		*why = restore_failure(rc);
 		dfs_open_close(srv, o);
 		free_tree(t, s);
-		return -ENOMEM;
+		return rc;
 	}
 	return 0;
 }

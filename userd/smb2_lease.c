@@ -16,6 +16,7 @@
  * Kernel mode offers no leases: dittofs.ko's READ and WRITE fast path does
  * not look at them.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,6 +92,48 @@ struct dfs_lease *dfs_lease_new(struct dfs_req *r, const struct dfs_lease_req *l
 	l->next = r->srv->leases;
 	r->srv->leases = l;
 	return l;
+}
+
+/* Is epoch a later than b? (v2 epochs wrap around) */
+static bool epoch_after(u16 a, u16 b)
+{
+	return (int16_t)(u16)(a - b) > 0;
+}
+
+int dfs_lease_restore(struct dfs_server *srv, const struct dfs_lease *want,
+		      struct dfs_lease **out)
+{
+	struct dfs_lease *l = dfs_lease_find(srv, want->client_guid, want->key);
+
+	if (l) {
+		if (!lease_on(l, want->dev, want->ino, NULL))
+			return -EEXIST;
+		/*
+		 * Records of one lease are rewritten together, so they agree;
+		 * should they not, the larger state is the one a client may
+		 * still act on.
+		 */
+		l->state |= want->state;
+		if (epoch_after(want->epoch, l->epoch))
+			l->epoch = want->epoch;
+		*out = l;
+		return 0;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	memcpy(l->client_guid, want->client_guid, 16);
+	memcpy(l->key, want->key, 16);
+	memcpy(l->parent, want->parent, 16);
+	l->version = want->version;
+	l->epoch = want->epoch;
+	l->state = want->state;
+	l->dev = want->dev;
+	l->ino = want->ino;
+	l->next = srv->leases;
+	srv->leases = l;
+	*out = l;
+	return 0;
 }
 
 void dfs_lease_attach(struct dfs_open *o, struct dfs_lease *l)
@@ -212,6 +255,7 @@ static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 	if (!o) {
 		/* no one to tell (all its opens are disconnected): it just is */
 		l->state = to;
+		dfs_durable_lease_changed(srv, l);
 		return false;
 	}
 	ack = dfs_lease_break_needs_ack(l->state);
@@ -220,6 +264,7 @@ static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 	send_lease_break(srv, o, l, to, ack);
 	if (!ack) {
 		l->state = to;
+		dfs_durable_lease_changed(srv, l);
 		return false;
 	}
 	l->breaking = true;
@@ -227,6 +272,8 @@ static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 	l->breaking_to = to;
 	l->pending_to = to;
 	l->break_deadline = dfs_monotonic_ms() + LEASE_BREAK_TIMEOUT_MS;
+	/* the new epoch; the state kept is the one before, until the ack */
+	dfs_durable_lease_changed(srv, l);
 	return true;
 }
 
@@ -348,6 +395,7 @@ static void break_ended(struct dfs_server *srv, struct dfs_lease *l, u32 state)
 	l->state = state;
 	l->breaking = false;
 	l->blocking = false;
+	dfs_durable_lease_changed(srv, l);
 	if (l->state & ~l->pending_to)
 		start_break(srv, l, l->pending_to, false, blocking);
 }

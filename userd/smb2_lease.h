@@ -99,6 +99,14 @@ u32 dfs_lease_check_file(struct dfs_req *r, const struct dfs_lease_req *lr,
 /* A new lease for o's data; NULL when out of memory. */
 struct dfs_lease *dfs_lease_new(struct dfs_req *r, const struct dfs_lease_req *lr,
 				const struct dfs_open *o);
+/*
+ * The lease of a durable open a previous daemon held (want: its key,
+ * client, version, epoch, state and data), for a restored open to attach
+ * to: the one of that key already restored, or a new one. 0, -ENOMEM, or
+ * -EEXIST when the key already leases other data.
+ */
+int dfs_lease_restore(struct dfs_server *srv, const struct dfs_lease *want,
+		      struct dfs_lease **out);
 /* o shares l from now on. */
 void dfs_lease_attach(struct dfs_open *o, struct dfs_lease *l);
 /* The state conflicts should be judged by: the break target while breaking */

@@ -223,9 +223,12 @@ static void grant_lease(struct dfs_req *r, struct dfs_open *o,
 				     dfs_lease_valid(lr->state);
 	} else if (!l->breaking) {
 		st = dfs_lease_upgrade(l->state, lr->state, ot->any, ot->oplock);
-		if (st != l->state && l->version == 2)
-			l->epoch++;
-		l->state = st;
+		if (st != l->state) {
+			if (l->version == 2)
+				l->epoch++;
+			l->state = st;
+			dfs_durable_lease_changed(r->srv, l);
+		}
 	}
 	dfs_lease_attach(o, l);
 }
@@ -371,7 +374,8 @@ static bool others_open(struct dfs_server *srv, const struct dfs_open *o)
 }
 
 /* Alone now, a lease of o's own key gets what it asked for after all. */
-static void late_lease(struct dfs_lease *l, struct waiter *w)
+static void late_lease(struct dfs_server *srv, struct dfs_lease *l,
+		       struct waiter *w)
 {
 	u8 *data = dfs_create_rsp_find(w->body, w->len, "RqLs");
 	u32 st;
@@ -384,6 +388,7 @@ static void late_lease(struct dfs_lease *l, struct waiter *w)
 	if (l->version == 2)
 		l->epoch++;
 	l->state = st;
+	dfs_durable_lease_changed(srv, l);
 	dfs_lease_rsp_data(l, l->version, data);
 }
 
@@ -399,7 +404,7 @@ static void late_grant(struct dfs_async *a, struct waiter *w)
 	if (o->is_dir || others_open(a->conn->srv, o))
 		return;
 	if (o->lease)
-		late_lease(o->lease, w);
+		late_lease(a->conn->srv, o->lease, w);
 	else {
 		o->oplock = sole_grant(w->requested);
 		w->body[2] = o->oplock;

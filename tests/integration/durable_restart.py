@@ -19,6 +19,24 @@ phase 1 must still stand. One line per outcome goes to "result":
   lock-held <status>            read-locked <status>
 (the last two: a third client's LOCK and READ of the range the holder
 locked before the restart).
+
+Leases: in phase 1 the holder also opens leased.txt and broken.txt with a
+DH2Q context and a v2 lease (RWH, a key of each), sharing all, and writes
+DATA. Another client then opens broken.txt, which breaks its lease to RH
+(the holder acknowledges) before the restart. In phase 2 the holder, with
+the same ClientGuid, reclaims both with DH2C and its lease context, reads
+leased.txt, and another client's open of leased.txt must break the
+reclaimed lease (RWH to RH; the holder acknowledges, the opener succeeds).
+evicted.txt, held the same way, is opened by another client before its
+holder reclaims it: as for any disconnected open with write caching, no
+one can acknowledge that break, so it is closed and the opener goes on at
+once; the holder's reconnect then finds nothing:
+  evicted-opener <status> at-once       reconnect-evicted <status>
+  pre-break <cur>-><new> epoch <e>      pre-break-opener <status>
+  reconnect-leased <status>             reconnect-broken <status>
+  lease-leased oplock <level> state <s> epoch <e>   (also lease-broken)
+  read-leased <hex>
+  leased-break <cur>-><new> epoch <e>   leased-opener <status>
 """
 import os
 import struct
@@ -42,7 +60,27 @@ STATUS = {0: "SUCCESS", 0xC0000034: "OBJECT_NAME_NOT_FOUND",
 LOCK_EXCLUSIVE, LOCK_FAIL_IMMEDIATELY = 0x2, 0x10
 LOCKED = 10         # kept.txt's first bytes, locked before the restart
 
+LEASE_RWH, LEASE_RH = 0x7, 0x3
+HOLDER_GUID = "dittofs-restart!"   # impacket takes a 16-character str
+LEASED = ("leased.txt", "broken.txt", "evicted.txt")
+LEASE_KEYS = {name: uuid.uuid4().bytes for name in LEASED}
+
 port, user, pw, share, work = sys.argv[1:6]
+
+# the ClientGuid the next connection negotiates with (None: impacket's own)
+next_guid = [None]
+_negotiate = smb3.SMB3.negotiateSession
+
+
+def negotiate_with_guid(self, *args, **kwargs):
+    """A lease belongs to its ClientGuid: the holder must keep it across
+    its connections, which impacket draws at random for each."""
+    if next_guid[0] is not None:
+        self.ClientGuid = next_guid[0]
+    return _negotiate(self, *args, **kwargs)
+
+
+smb3.SMB3.negotiateSession = negotiate_with_guid
 
 
 def put(name, text):
@@ -76,10 +114,67 @@ def dh2c(fid, guid):
     return context(b"DH2C", fid + guid + struct.pack("<I", 0))
 
 
-def logon():
+def logon(guid=None):
+    next_guid[0] = guid
     c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=int(port), timeout=60)
+    next_guid[0] = None
     c.login(user, pw)
     return c, c.connectTree(share)
+
+
+def rqls(key, state):
+    """A v2 lease request: key, state, flags, duration, parent, epoch 0."""
+    return context(b"RqLs", struct.pack("<16sIIQ16sHH", key, state, 0, 0,
+                                        b"\0" * 16, 0, 0))
+
+
+def chain(ctxs):
+    """Create contexts one after another: each 8-aligned, Next set."""
+    for ctx in ctxs[:-1]:
+        buf = ctx["Buffer"]
+        ctx["Buffer"] = buf + b"\0" * (-(16 + len(buf)) % 8)
+        ctx["Next"] = 16 + len(ctx["Buffer"])
+    return ctxs
+
+
+def response_contexts(data):
+    """name -> data of the create contexts in a CREATE response body."""
+    rsp = s3.SMB2Create_Response(data)
+    buf, out, off = rsp["Buffer"], {}, 0
+    while off + 16 <= len(buf):
+        nxt, noff, nlen, _, doff, dlen = struct.unpack_from("<IHHHHI", buf, off)
+        out[bytes(buf[off + noff:off + noff + nlen])] = \
+            bytes(buf[off + doff:off + doff + dlen])
+        if not nxt:
+            break
+        off += nxt
+    return rsp["OplockLevel"], out
+
+
+def create_leased(c, tid, name, ctxs):
+    """CREATE asking for a lease; the FileId, oplock level and contexts."""
+    srv = c.getSMBServer()
+    seen = []
+
+    def capture(pid=None):
+        pkt = srv.__class__.recvSMB(srv, pid)
+        seen.append(pkt)
+        return pkt
+    srv.recvSMB = capture
+    try:
+        fid = create(c, tid, name, chain(ctxs), share_mode=7, oplock=0xFF)
+    finally:
+        del srv.recvSMB
+    level, got = response_contexts(seen[-1]["Data"])
+    return fid, level, got
+
+
+def lease_of(level, got):
+    if b"RqLs" not in got or len(got[b"RqLs"]) < 52:
+        return "oplock 0x%02x no lease" % level
+    state, = struct.unpack_from("<I", got[b"RqLs"], 16)
+    epoch, = struct.unpack_from("<H", got[b"RqLs"], 48)
+    return "oplock 0x%02x state %d epoch %d" % (level, state, epoch)
 
 
 def create(c, tid, name, ctxs, share_mode=FILE_SHARE_READ, oplock=0x09):
@@ -127,6 +222,47 @@ def ack_break(c, tid, fid):
     return True
 
 
+def ack_lease(c, tid, to):
+    """Wait for a lease break; acknowledge it at `to`. What it said."""
+    srv = c.getSMBServer()
+    window = srv._Connection["SequenceWindow"]
+    pkt = srv.recvSMB()
+    srv._Connection["SequenceWindow"] = window
+    if pkt["Command"] != s3.SMB2_OPLOCK_BREAK or len(pkt["Data"]) < 44:
+        return "none"
+    note = s3.SMB2LeaseBreakNotification(pkt["Data"])
+    ack = s3.SMB2LeaseBreakAcknowledgement()
+    ack["LeaseKey"] = note["LeaseKey"]
+    ack["LeaseState"] = to
+    req = srv.SMB_PACKET()
+    req["Command"] = s3.SMB2_OPLOCK_BREAK
+    req["TreeID"] = tid
+    req["Data"] = ack
+    ans = srv.recvSMB(srv.sendSMB(req))
+    return "%d->%d epoch %d%s" % (note["CurrentLeaseState"],
+                                  note["NewLeaseState"], note["NewEpoch"],
+                                  "" if not ans["Status"] else
+                                  " ack " + status_name(ans["Status"]))
+
+
+def other_opener(name, out):
+    """Another client opens name for reading and writing, sharing all."""
+    c, tid = logon()
+    out.append(try_status(lambda: create(c, tid, name, None, share_mode=7,
+                                         oplock=0)))
+    c.close()
+
+
+def lease_conflict(c, tid, name):
+    """Another client's open of name breaks the holder's lease to RH."""
+    out = []
+    t = threading.Thread(target=other_opener, args=(name, out))
+    t.start()
+    seen = ack_lease(c, tid, LEASE_RH)
+    t.join(60)
+    return seen, out[0] if out else "none"
+
+
 def lock(c, tid, fid, off, length):
     """LOCK one range exclusively, failing at once (impacket's lock() is
     Python 2 only)."""
@@ -165,9 +301,45 @@ def second_opener(out):
     c.close()
 
 
+def evict(c, tid, fids, guids):
+    """Another client opens evicted.txt before its holder is back."""
+    out, start = [], time.time()
+    other_opener("evicted.txt", out)
+    took = time.time() - start
+    # not after the 35 s a break no one acknowledges would take
+    res = ["evicted-opener %s %s" % (out[0] if out else "none",
+                                     "at-once" if took < 10 else
+                                     "after %.0f s" % took)]
+    res.append("reconnect-evicted %s" % try_status(lambda: create_leased(
+        c, tid, "evicted.txt", [dh2c(fids["evicted.txt"], guids["evicted.txt"]),
+                                rqls(LEASE_KEYS["evicted.txt"], LEASE_RWH)])))
+    return res
+
+
+def phase2_leased(c, tid, fids, guids):
+    res, got = evict(c, tid, fids, guids), {}
+    for name in ("leased.txt", "broken.txt"):
+        def reclaim(n=name):
+            got[n] = create_leased(c, tid, n, [dh2c(fids[n], guids[n]),
+                                               rqls(LEASE_KEYS[n], LEASE_RWH)])
+        res.append("reconnect-%s %s" % (name[:-4], try_status(reclaim)))
+        if name in got:
+            res.append("lease-%s %s" % (name[:-4], lease_of(*got[name][1:])))
+    if "leased.txt" not in got:
+        return res
+    fid = got["leased.txt"][0]
+    res.append("read-leased %s" % c.readFile(tid, fid, 0, len(DATA)).hex())
+    seen, opener = lease_conflict(c, tid, "leased.txt")
+    res += ["leased-break %s" % seen, "leased-opener %s" % opener]
+    for name in got:
+        c.getSMBServer().close(tid, got[name][0])
+    return res
+
+
 def phase2(fids, guids):
     res = []
-    c, tid = logon()
+    c, tid = logon(HOLDER_GUID)
+    res += phase2_leased(c, tid, fids, guids)
     got = {}
     for name in ("kept.txt", "replaced.txt"):
         def reclaim(n=name):
@@ -193,18 +365,30 @@ def phase2(fids, guids):
     return res
 
 
+def phase1_leased(c, tid, fids, guids):
+    """Leased durable opens; broken.txt's lease is broken to RH."""
+    for name in LEASED:
+        guids[name] = uuid.uuid4().bytes
+        fids[name] = create_leased(c, tid, name, [
+            dh2q(guids[name]), rqls(LEASE_KEYS[name], LEASE_RWH)])[0]
+        c.writeFile(tid, fids[name], DATA, 0)
+    seen, opener = lease_conflict(c, tid, "broken.txt")
+    return ["pre-break %s" % seen, "pre-break-opener %s" % opener]
+
+
 def main():
-    c, tid = logon()
+    c, tid = logon(HOLDER_GUID)
     fids, guids = {}, {}
     for name in ("kept.txt", "replaced.txt"):
         guids[name] = uuid.uuid4().bytes
         fids[name] = create(c, tid, name, [dh2q(guids[name])])
         c.writeFile(tid, fids[name], DATA, 0)
     lock(c, tid, fids["kept.txt"], 0, LOCKED)
+    before = phase1_leased(c, tid, fids, guids)
     put("ready", "ok %s" % DATA.hex())
     if not wait_for("restarted", 120):
         return
-    put("result", "\n".join(phase2(fids, guids)))
+    put("result", "\n".join(before + phase2(fids, guids)))
 
 
 try:

@@ -89,7 +89,9 @@ result_of() { sed -n "s/^$1 //p" "$HOLD/result" 2>/dev/null; }
 # open durable, having written DATA; the daemon is killed; replaced.txt is
 # swapped for another file while no daemon runs; a new daemon reopens
 # kept.txt from durable.mdb and refuses replaced.txt; the client reclaims
-# both on a new connection (DH2C).
+# both on a new connection (DH2C). It also holds two leased durable opens,
+# one of them broken to RH before the restart: both come back with their
+# lease in the state the client holds, and breaks reach it afterwards.
 PY=${PYTHON:-/usr/bin/python3}
 if ! "$PY" -c 'import impacket' 2>/dev/null; then
 	skip "durable.restart" "python3-impacket is not installed (tools/install-deps.sh)"
@@ -120,7 +122,7 @@ echo "another file" >"$SHARE_DIR/replaced.new"
 mv "$SHARE_DIR/replaced.new" "$SHARE_DIR/replaced.txt"
 start_dittofsd "$SERVER_CONF"
 expect "durable.restart-reopens-kept" "$(cat "$SERVER_LOG")" \
-	grep -q 'restored 1 durable open(s) a previous dittofsd held, dropped 1' "$SERVER_LOG"
+	grep -q 'restored 4 durable open(s) a previous dittofsd held, dropped 1' "$SERVER_LOG"
 expect "durable.restart-refuses-replaced" "$(cat "$SERVER_LOG")" \
 	grep -q "replaced.txt' of a previous dittofsd not restored: the path names another file" \
 	"$SERVER_LOG"
@@ -145,6 +147,27 @@ expect "durable.restart-lock-kept" "$RESULT" \
 	test "$(result_of lock-held)" = LOCK_NOT_GRANTED
 expect "durable.restart-lock-blocks-read" "$RESULT" \
 	test "$(result_of read-locked)" = FILE_LOCK_CONFLICT
+# leased durable opens: the lease comes back in the state the client holds,
+# a break before the restart included (RWH to RH, v2 epoch 1 to 2)
+expect "durable.restart-lease-broken-before" "$RESULT" \
+	test "$(result_of pre-break)" = "7->3 epoch 2" -a \
+	"$(result_of pre-break-opener)" = SUCCESS
+# one not reclaimed yet is closed for another client's open, at once
+expect "durable.restart-lease-evicted-for-other" "$RESULT" \
+	test "$(result_of evicted-opener)" = "SUCCESS at-once" -a \
+	"$(result_of reconnect-evicted)" = OBJECT_NAME_NOT_FOUND
+expect "durable.restart-lease-reconnect" "$RESULT" \
+	test "$(result_of reconnect-leased)" = SUCCESS
+expect "durable.restart-lease-state" "$RESULT" \
+	test "$(result_of lease-leased)" = "oplock 0xff state 7 epoch 1"
+expect "durable.restart-lease-read" "$RESULT" \
+	test -n "$DATA_HEX" -a "$(result_of read-leased)" = "$DATA_HEX"
+expect "durable.restart-lease-broken-state-kept" "$RESULT" \
+	test "$(result_of reconnect-broken)" = SUCCESS -a \
+	"$(result_of lease-broken)" = "oplock 0xff state 3 epoch 2"
+expect "durable.restart-lease-breaks-after" "$RESULT" \
+	test "$(result_of leased-break)" = "7->3 epoch 2" -a \
+	"$(result_of leased-opener)" = SUCCESS
 wait "$HOLDER_PID" 2>/dev/null || true
 expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
 	test "$(xxd -p "$SHARE_DIR/kept.txt" | tr -d '\n')" = \
@@ -152,7 +175,7 @@ expect "durable.restart-data-on-disk" "$(od -c "$SHARE_DIR/kept.txt")" \
 # closed by its client: no record is left for a next restart
 ctl file list
 expect "durable.restart-closed-by-client" "$CTL_OUT" \
-	bash -c '! grep -q "kept\.txt" <<<"$1"' _ "$CTL_OUT"
+	bash -c '! grep -qE "(kept|leased|broken|evicted)\.txt" <<<"$1"' _ "$CTL_OUT"
 
 # --- a clean stop keeps the records as a crash does --------------------------
 out=$(leave_durable)

@@ -18,6 +18,9 @@
 #include "userd/store/durable_db.h"
 
 #define DIR_TEMPLATE "/tmp/dfs-durable-XXXXXX"
+/* The record layout (store/durable_db.c): the fixed part, where the lease is */
+#define REC_FIXED 152
+#define LEASE_AT 96
 
 static char dir[sizeof(DIR_TEMPLATE)];
 
@@ -109,6 +112,12 @@ static void assert_same(const struct dfs_durable_rec *a,
 	ck_assert_str_eq(a->domain, b->domain);
 	ck_assert_str_eq(a->share_name, b->share_name);
 	ck_assert_str_eq(a->path, b->path);
+	ck_assert_uint_eq(a->lease_version, b->lease_version);
+	ck_assert_uint_eq(a->lease_epoch, b->lease_epoch);
+	ck_assert_uint_eq(a->lease_state, b->lease_state);
+	ck_assert_mem_eq(a->lease_key, b->lease_key, 16);
+	ck_assert_mem_eq(a->lease_parent, b->lease_parent, 16);
+	ck_assert_mem_eq(a->lease_client_guid, b->lease_client_guid, 16);
 	ck_assert_mem_eq(a->lock_seq, b->lock_seq, 64);
 	ck_assert_uint_eq(a->nlocks, b->nlocks);
 	for (i = 0; i < a->nlocks && i < DFS_DURABLE_REC_LOCKS; i++) {
@@ -126,7 +135,7 @@ START_TEST(test_encode_round_trip)
 
 	a = mkrec(5);
 	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
-	ck_assert_uint_gt(n, 96);
+	ck_assert_uint_gt(n, REC_FIXED);
 	memset(&b, 0x77, sizeof(b));
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
 	assert_same(&a, &b);
@@ -156,6 +165,48 @@ START_TEST(test_encode_round_trip)
 }
 END_TEST
 
+/* A leased open's record keeps its lease: key, parent, client, epoch, state */
+START_TEST(test_lease_round_trip)
+{
+	static uint8_t buf[DFS_DURABLE_REC_MAX];
+	static struct dfs_durable_rec a, b;
+	size_t n;
+	unsigned i;
+
+	a = mkrec(6);
+	a.oplock = 0xff;
+	a.lease_version = 2;
+	a.lease_epoch = 0xfffe;
+	a.lease_state = 0x07;
+	for (i = 0; i < 16; i++) {
+		a.lease_key[i] = (uint8_t)(0xa0 + i);
+		a.lease_parent[i] = (uint8_t)(0x50 + i);
+		a.lease_client_guid[i] = (uint8_t)(0xc0 ^ i);
+	}
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, REC_FIXED);
+	memset(&b, 0x77, sizeof(b));
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+	/* a v1 lease in another state */
+	a.lease_version = 1;
+	a.lease_epoch = 0;
+	a.lease_state = 0x03;
+	n = dfs_durable_rec_encode(&a, buf, sizeof(buf));
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+	/* an unknown lease version or state bit is not ours */
+	buf[LEASE_AT] = 3;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[LEASE_AT] = 1;
+	buf[LEASE_AT + 4] = 0x08;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[LEASE_AT + 4] = 0x03;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), 0);
+	assert_same(&a, &b);
+}
+END_TEST
+
 /* Every cut of a valid record, and bad fields, are refused before use */
 START_TEST(test_decode_refuses_bad)
 {
@@ -169,10 +220,15 @@ START_TEST(test_decode_refuses_bad)
 		ck_assert_int_eq(dfs_durable_rec_decode(buf, i, &b), -EINVAL);
 	/* trailing bytes mean it is not what we wrote */
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n + 1, &b), -EINVAL);
-	/* format 1 (before restarts kept opens) and unknown durable versions */
+	/*
+	 * format 1 (before restarts kept opens), 2 (before leases were kept)
+	 * and unknown durable versions
+	 */
 	buf[0] = 1;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
 	buf[0] = 2;
+	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
+	buf[0] = 3;
 	buf[2] = 3;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
 	buf[2] = 2;
@@ -181,13 +237,13 @@ START_TEST(test_decode_refuses_bad)
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
 	buf[80] = 3;
 	/* a user name length that runs past the end */
-	buf[96 + 12] = 0xff;
+	buf[REC_FIXED + 12] = 0xff;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
-	buf[96 + 12] = 5;
+	buf[REC_FIXED + 12] = 5;
 	/* a NUL inside a name would cut it short */
-	buf[96 + 12 + 1 + 2] = 0;
+	buf[REC_FIXED + 12 + 1 + 2] = 0;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
-	buf[96 + 12 + 1 + 2] = 'i';
+	buf[REC_FIXED + 12 + 1 + 2] = 'i';
 	/* a lock's exclusive flag is 0 or 1; the last byte is the last lock's */
 	buf[n - 1] = 2;
 	ck_assert_int_eq(dfs_durable_rec_decode(buf, n, &b), -EINVAL);
@@ -347,6 +403,7 @@ static Suite *durable_suite(void)
 	tcase_add_test(db, test_put_del_count);
 	tcase_add_test(db, test_records_survive_reopen);
 	tcase_add_test(ctx, test_encode_round_trip);
+	tcase_add_test(ctx, test_lease_round_trip);
 	tcase_add_test(ctx, test_decode_refuses_bad);
 	tcase_add_test(ctx, test_contexts);
 	tcase_add_test(ctx, test_invalid_combinations);

@@ -2,9 +2,12 @@
 /*
  * test_lease.c - the lease state rules (userd/lease_state.c) against the
  * grant, upgrade and break tables smbtorture's smb2.lease holds Windows
- * to, and the RqLs parser's size checks.
+ * to, the RqLs parser's size checks, and the lease table's restore of a
+ * durable open's lease after a restart.
  */
 #include <check.h>
+#include <errno.h>
+#include <string.h>
 
 #include "userd/smb2_lease.h"
 #include "tests/unit/check_main.h"
@@ -135,6 +138,49 @@ START_TEST(test_parse)
 }
 END_TEST
 
+/* A restored open's lease: one per (client, key), shared, never lowered */
+START_TEST(test_restore_shares)
+{
+	static struct dfs_server srv;
+	struct dfs_lease want = { 0 }, *a = NULL, *b = NULL, *c = NULL;
+
+	memset(want.client_guid, 0xc1, 16);
+	memset(want.key, 0x4b, 16);
+	want.version = 2;
+	want.epoch = 5;
+	want.state = R | H;
+	want.dev = 1;
+	want.ino = 42;
+	ck_assert_int_eq(dfs_lease_restore(&srv, &want, &a), 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->state, R | H);
+	ck_assert_uint_eq(a->epoch, 5);
+	ck_assert_uint_eq(a->version, 2);
+	/* a second open of the key finds it; the larger state and epoch win */
+	want.state = R | W | H;
+	want.epoch = 6;
+	ck_assert_int_eq(dfs_lease_restore(&srv, &want, &b), 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_uint_eq(a->state, R | W | H);
+	ck_assert_uint_eq(a->epoch, 6);
+	/* an older epoch (wrapping around too) does not go back */
+	want.epoch = 0xfffe;
+	ck_assert_int_eq(dfs_lease_restore(&srv, &want, &b), 0);
+	ck_assert_uint_eq(a->epoch, 6);
+	/* the same key naming other data is refused */
+	want.ino = 43;
+	ck_assert_int_eq(dfs_lease_restore(&srv, &want, &c), -EEXIST);
+	/* another client's key of the same bytes is another lease */
+	want.ino = 42;
+	memset(want.client_guid, 0xc2, 16);
+	ck_assert_int_eq(dfs_lease_restore(&srv, &want, &c), 0);
+	ck_assert_ptr_ne(a, c);
+	ck_assert_ptr_eq(dfs_lease_find(&srv, want.client_guid, want.key), c);
+	dfs_lease_table_free(&srv);
+	ck_assert_ptr_null(srv.leases);
+}
+END_TEST
+
 static Suite *lease_suite(void)
 {
 	Suite *s = suite_create("lease");
@@ -146,6 +192,7 @@ static Suite *lease_suite(void)
 	tcase_add_test(tc, test_shared_grant);
 	tcase_add_test(tc, test_break_ack);
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_restore_shares);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,11 +7,12 @@
  * A record holds what a restarted daemon needs to open the file again as
  * its owner and check it is the same file (smb2_durable_restore.c): the
  * share and path, dev/ino, the owner's identity, the granted access,
- * share access and oplock, and when it ends.
+ * share access and oplock or lease, and when it ends.
  *
- * Key: the persistent FileId, 8 bytes little-endian. Value, format 2
+ * Key: the persistent FileId, 8 bytes little-endian. Value, format 3
  * (little-endian):
- *   [0]      format (2; format 1 records lack what a reopen needs)
+ *   [0]      format (3; format 1 records lack what a reopen needs, 2 the
+ *            lease of a leased open)
  *   [1]      flags: disconnected 0x01, guest 0x02, anonymous 0x04,
  *            encrypt data 0x08
  *   [2]      durable version (1 = DHnQ, 2 = DH2Q)
@@ -29,6 +30,13 @@
  *   [80]     number of supplementary groups (at most 64)
  *   [81..87] reserved, zero
  *   [88..95] birth time in ns (statx btime; 0 = unknown)
+ *   [96]     lease version (0 = no lease, 1 or 2)
+ *   [97]     reserved, zero
+ *   [98..99] lease epoch
+ *   [100..103] lease state (SMB2_LEASE_* bits)
+ *   [104..119] lease key
+ *   [120..135] parent lease key
+ *   [136..151] ClientGuid of the lease
  *   then     the groups, 4 bytes each
  *   then     user, domain and share name: 1 byte length and the bytes
  *   then     the path: 2 bytes length and the bytes
@@ -47,8 +55,10 @@
 
 #define DURABLE_FILE "durable.mdb"
 #define DURABLE_MAP_SIZE (16u << 20)
-#define REC_FORMAT 2
-#define REC_FIXED 96
+#define REC_FORMAT 3
+#define REC_FIXED 152
+/* Read, Handle and Write caching: the lease state bits there are */
+#define LEASE_STATE_BITS 0x07u
 #define F_DISCONNECTED 0x01
 #define F_GUEST 0x02
 #define F_ANONYMOUS 0x04
@@ -128,6 +138,17 @@ static bool put_locks(const struct dfs_durable_rec *r, uint8_t *out, size_t cap,
 	return true;
 }
 
+static void put_lease(const struct dfs_durable_rec *r, uint8_t *out)
+{
+	out[96] = r->lease_version;
+	out[98] = (uint8_t)r->lease_epoch;
+	out[99] = (uint8_t)(r->lease_epoch >> 8);
+	put32(out + 100, r->lease_state);
+	memcpy(out + 104, r->lease_key, 16);
+	memcpy(out + 120, r->lease_parent, 16);
+	memcpy(out + 136, r->lease_client_guid, 16);
+}
+
 size_t dfs_durable_rec_encode(const struct dfs_durable_rec *r, uint8_t *out,
 			      size_t cap)
 {
@@ -153,6 +174,7 @@ size_t dfs_durable_rec_encode(const struct dfs_durable_rec *r, uint8_t *out,
 	put32(out + 76, r->gid);
 	out[80] = r->ngroups;
 	put64(out + 88, r->birth_ns);
+	put_lease(r, out);
 	for (i = 0; i < r->ngroups; i++, n += 4)
 		put32(out + n, r->groups[i]);
 	if (!put_str(out, cap, &n, r->user, sizeof(r->user) - 1, 1) ||
@@ -229,6 +251,12 @@ static void get_fixed(const uint8_t *in, struct dfs_durable_rec *r)
 	r->gid = get32(in + 76);
 	r->ngroups = in[80];
 	r->birth_ns = get64(in + 88);
+	r->lease_version = in[96];
+	r->lease_epoch = (uint16_t)(in[98] | in[99] << 8);
+	r->lease_state = get32(in + 100);
+	memcpy(r->lease_key, in + 104, 16);
+	memcpy(r->lease_parent, in + 120, 16);
+	memcpy(r->lease_client_guid, in + 136, 16);
 }
 
 int dfs_durable_rec_decode(const uint8_t *in, size_t len,
@@ -240,7 +268,8 @@ int dfs_durable_rec_decode(const uint8_t *in, size_t len,
 	if (len < REC_FIXED || in[0] != REC_FORMAT)
 		return -EINVAL;
 	get_fixed(in, r);
-	if ((r->version != 1 && r->version != 2) ||
+	if ((r->version != 1 && r->version != 2) || r->lease_version > 2 ||
+	    (r->lease_state & ~LEASE_STATE_BITS) ||
 	    r->ngroups > DFS_DURABLE_REC_GROUPS ||
 	    len - n < 4u * r->ngroups)
 		return -EINVAL;

@@ -32,6 +32,13 @@ struct dfs_durable_rec {
 	uint32_t timeout_ms;		/* granted timeout */
 	uint8_t version;		/* 1 (DHnQ) or 2 (DH2Q) */
 	uint8_t oplock;			/* SMB2_OPLOCK_LEVEL_* held */
+	/* its lease (oplock 0xFF), shared by the opens of the same key */
+	uint8_t lease_version;		/* 0: no lease; 1 or 2 */
+	uint16_t lease_epoch;		/* v2: as last sent to the client */
+	uint32_t lease_state;		/* SMB2_LEASE_* bits it holds */
+	uint8_t lease_key[16];
+	uint8_t lease_parent[16];
+	uint8_t lease_client_guid[16];
 	bool disconnected;
 	uint64_t deadline_wall_ms;	/* disconnected: CLOCK_REALTIME ms it ends */
 	uint64_t dev, ino;		/* the file it must still be */
@@ -52,7 +59,7 @@ struct dfs_durable_rec {
 
 /* Largest encoded record (bytes) */
 #define DFS_DURABLE_REC_MAX \
-	(96 + 4 * DFS_DURABLE_REC_GROUPS + 3 * (1 + 127) + 2 + 4095 + 64 + 2 + \
+	(152 + 4 * DFS_DURABLE_REC_GROUPS + 3 * (1 + 127) + 2 + 4095 + 64 + 2 + \
 	 17 * DFS_DURABLE_REC_LOCKS)
 
 /*
