@@ -12,8 +12,9 @@
 # without one: guest_kmod.sh (when dittofs.ko builds for the guest kernel),
 # then guest_cifs.sh, then guest_kernel.sh (dittofsd in kernel mode behind
 # dittofs.ko, with the module), then guest_hostile.sh (test_hostile.py's
-# cases against kernel mode). dittofs.ko is rebuilt for KVER first when its headers
-# are installed.
+# cases against kernel mode), then guest_ktorture.sh (smbtorture suites of
+# tests/integration against kernel mode). dittofs.ko is rebuilt for KVER
+# first when its headers are installed.
 #
 # Environment:
 #   BUILD        build directory holding dittofsd/dittofsctl (default: build)
@@ -214,7 +215,7 @@ done >"$RESULTS/env"
 if [[ ${default_scripts:-0} == 1 && -f $REPO_DIR/kmod/dittofs.ko &&
 	$(modinfo -F vermagic "$REPO_DIR/kmod/dittofs.ko" 2>/dev/null) == "$KVER "* ]]; then
 	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}" "$HERE/guest_kernel.sh"
-		"$HERE/guest_hostile.sh")
+		"$HERE/guest_hostile.sh" "$HERE/guest_ktorture.sh")
 fi
 script_list=$(
 	IFS=,
@@ -279,7 +280,7 @@ echo "VMTEST RESULT: $verdict"
 # the totals of the guest suites (their own "N passed, N failed" lines); a
 # guest that died before reporting counts one failure
 read -r n_pass n_fail < <(awk '
-	/^(kmod|cifs|kernel|hostile): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+	/^(kmod|cifs|kernel|hostile|ktorture): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
 	END { print p + 0, f + 0 }' "$VM_DIR/console.log")
 [[ $verdict == PASS ]] || ((n_fail > 0)) || n_fail=1
 echo "vmtest: $n_pass passed, $n_fail failed"

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest_ktorture.sh - the smbtorture conformance suites of tests/integration
+# against the kernel mode inside the vmtest guest: dittofs.ko loaded, and
+# tests/integration/test_conformance.sh run once per suite with
+# DITTOFSD_MODE=kernel, so each suite gets a `dittofsd --mode=kernel` of its
+# own (fresh share, state directory, port) whose listening socket the module
+# takes over. Every subtest is judged as in user mode (tests/knownfail,
+# tests/knownfail.samba) plus tests/knownfail.kernel for what fails only in
+# kernel mode; a crash of the daemon is never a known failure.
+#
+# Around each suite the module's counters (`dittofsctl --json stats`, asked
+# with no daemon running, so answered by dittofs.ko) are read: the suite's
+# fast-path PDUs, forwarded PDUs, IO verdicts and bytes are printed, and
+# the run must have served READ/WRITE in the fast path. Then: the module
+# still live, rmmod, no oops/BUG/WARNING in the kernel log. The last line
+# is "ktorture: N passed, N failed" (subtest passes included); exit 1 on
+# any failure.
+#
+# Environment (set by guest_init.sh): VMTEST_REPO, VMTEST_BUILD.
+#   KERNEL_TORTURE_SUITES  the suites (default below)
+#   KERNEL_TORTURE_LIMIT   seconds smbtorture may take per suite (default 240)
+#   KERNEL_TORTURE_FS_MIB  size of the ext4 image the shares live on (512)
+set -u
+
+REPO=${VMTEST_REPO:?run me inside the vmtest guest}
+BUILD_DIR=${VMTEST_BUILD:-$REPO/build}
+DITTOFSCTL=$BUILD_DIR/dittofsctl
+KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
+CONFORMANCE=$REPO/tests/integration/test_conformance.sh
+SUITES=${KERNEL_TORTURE_SUITES:-smb2.connect smb2.read smb2.rw smb2.credits smb2.compound
+smb2.lock smb2.getinfo smb2.ioctl}
+LIMIT=${KERNEL_TORTURE_LIMIT:-240}
+
+T=/tmp/ktorture
+FS=$T/fs
+FS_MIB=${KERNEL_TORTURE_FS_MIB:-512}
+TALLY=$T/tally
+GUEST_NAME=ktorture
+# shellcheck source=tests/vm/guest_lib.sh
+. "$REPO/tests/vm/guest_lib.sh"
+
+n_known=0
+n_skip=0
+declare -A fast_total
+
+# the module's counters, "pdus_fast pdus_forwarded io_verdicts bytes_read
+# bytes_written"; no daemon runs between suites, so dittofs.ko answers
+module_counters() {
+	"$DITTOFSCTL" -c "$T/ctl.conf" --json stats 2>/dev/null | python3 -c 'import json, sys
+k = json.load(sys.stdin)["kernel"]
+print(*(k[n] for n in ("pdus_fast", "pdus_forwarded", "io_verdicts",
+                       "bytes_read", "bytes_written")))' 2>/dev/null
+}
+
+# The suites' shares must keep user.* xattrs (named streams, EAs, DOS
+# attributes, security descriptors), as the host's file system does; the
+# guest's tmpfs has none before Linux 6.6, so they live on an ext4 image.
+scratch_fs() {
+	modprobe -q loop
+	modprobe -q ext4
+	truncate -s "${FS_MIB}M" "$T/fs.img" && mkfs.ext4 -q -F "$T/fs.img" &&
+		mkdir -p "$FS" && mount -o loop "$T/fs.img" "$FS" && chmod 1777 "$FS"
+}
+
+# run_suite SUITE: test_conformance.sh for SUITE in kernel mode; its
+# verdict lines are shown (passes only counted), its counts added up.
+run_suite() {
+	local suite=$1 out rc=0 t0 t1 before after tally name p f k s
+	local -a b a
+	before=$(module_counters) || before="0 0 0 0 0"
+	read -r t0 _ </proc/uptime
+	# Under TCG dittofsd takes seconds to start and to stop: wider bounds
+	# than on the host. The suite's smbtorture limit replaces torture.sh's.
+	out=$(cd "$FS" && env TMPDIR="$FS" DITTOFSD_MODE=kernel BUILD="$BUILD_DIR" \
+		CONFORMANCE_SUITES="$suite" DITTOFS_TALLY="$TALLY" SUITE_NAME=conformance \
+		"TORTURE_TIMEOUT_${suite//[.-]/_}=$LIMIT" START_TIMEOUT=120 STOP_TIMEOUT=60 \
+		CONFORMANCE_TIMEOUT=$((LIMIT + 300)) KEEP_TMP=0 \
+		bash "$CONFORMANCE" 2>&1) || rc=$?
+	read -r t1 _ </proc/uptime
+	after=$(module_counters) || after=$before
+	read -r -a b <<<"$before"
+	read -r -a a <<<"$after"
+	grep -E '^(FAIL|KNOWNFAIL|SKIP|PASS \(listed)|^    \| ' <<<"$out" | head -n 200 |
+		sed "s/^/$GUEST_NAME: /"
+	tally=$(tail -n 1 "$TALLY" 2>/dev/null)
+	rm -f "$TALLY"
+	if ! read -r name p f k s <<<"$tally" || [[ $name != conformance ]]; then
+		fail "$suite" "test_conformance.sh exited with status $rc and no counts:" \
+			"$(tail -n 30 <<<"$out")"
+		return
+	fi
+	n_pass=$((n_pass + p))
+	n_fail=$((n_fail + f))
+	n_known=$((n_known + k))
+	n_skip=$((n_skip + s))
+	((f == 0)) || failed+=("$suite")
+	fast_total[pdus]=$((${fast_total[pdus]:-0} + a[0] - b[0]))
+	fast_total[bytes]=$((${fast_total[bytes]:-0} + a[3] - b[3] + a[4] - b[4]))
+	log "$(printf '%-18s %3d passed %2d failed %2d known %2d skipped %6.1fs' "$suite" \
+		"$p" "$f" "$k" "$s" "$(awk -v x="$t0" -v y="$t1" 'BEGIN { print y - x }')")" \
+		"$(printf '| fast %d fwd %d verdicts %d read %d written %d' \
+			$((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2])) $((a[3] - b[3])) \
+			$((a[4] - b[4])))"
+}
+
+# --- main ----------------------------------------------------------------
+
+need_files "$BUILD_DIR/dittofsd" "$DITTOFSCTL" "$KO" "$CONFORMANCE"
+command -v smbtorture >/dev/null || give_up "smbtorture is missing (package samba-testsuite)"
+mkdir -p "$T/state"
+chmod 0700 "$T/state"
+printf '[global]\nstate directory = %s\n\n[share]\npath = %s\n' "$T/state" "$T" >"$T/ctl.conf"
+kernel_log_mark
+scratch_fs || give_up "cannot make and mount an ext4 image for the shares"
+
+if [[ -e /sys/module/dittofs ]] || insmod "$KO"; then
+	for suite in $SUITES; do
+		run_suite "$suite"
+	done
+	log "$n_known known failures, $n_skip skipped (fail on Samba too)"
+	if ((${fast_total[pdus]:-0} > 0 && ${fast_total[bytes]:-0} > 0)); then
+		pass "the fast path served READ/WRITE (${fast_total[pdus]} PDUs, ${fast_total[bytes]} bytes)"
+	else
+		fail "the fast path served READ/WRITE" "dittofs.ko counted ${fast_total[pdus]:-0} PDUs," \
+			"${fast_total[bytes]:-0} bytes in all suites" "$("$DITTOFSCTL" -c "$T/ctl.conf" stats 2>&1)"
+	fi
+	if grep -qx live /sys/module/dittofs/initstate; then pass "dittofs.ko still live"; else
+		fail "dittofs.ko is not live"
+	fi
+	if rmmod dittofs; then pass "rmmod"; else fail "rmmod"; fi
+else
+	fail "insmod dittofs.ko"
+fi
+umount "$FS"
+kernel_log_check
+summary
