@@ -104,7 +104,7 @@ run_suite() {
 	((f == 0)) || failed+=("$suite")
 	fast_total[pdus]=$((${fast_total[pdus]:-0} + a[0] - b[0]))
 	fast_total[bytes]=$((${fast_total[bytes]:-0} + a[3] - b[3] + a[4] - b[4]))
-	t0=$((${t1/./} - ${t0/./}))	# /proc/uptime has centiseconds
+	t0=$((10#${t1/./} - 10#${t0/./}))	# /proc/uptime has centiseconds
 	log "$(printf '%-18s %3d passed %2d failed %2d known %2d skipped %4d.%02ds' "$suite" \
 		"$p" "$f" "$k" "$s" $((t0 / 100)) $((t0 % 100)))" \
 		"$(printf '| fast %d fwd %d verdicts %d read %d written %d' \
