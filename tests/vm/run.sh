@@ -20,7 +20,8 @@
 #   BUILD        build directory holding dittofsd/dittofsctl (default: build)
 #   KVER         guest kernel version (default: the newest /boot/vmlinuz-*
 #                of the installed linux-image-amd64, never the host's uname -r)
-#   VM_TIMEOUT   seconds for the whole boot + tests + poweroff (default 900)
+#   VM_TIMEOUT   seconds for the whole boot + tests + poweroff (default 1800;
+#                Documentation/vm.md has what the default list takes)
 #   VM_MEM       guest memory in MiB (default 2048)
 #   VM_SMP       guest CPUs (default 2)
 #   VM_ACCEL     qemu accelerator (default tcg; kvm where it works)
@@ -63,7 +64,7 @@ case $REPO_DIR/ in
 	;;
 esac
 
-VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_MEM=${VM_MEM:-2048}
 VM_SMP=${VM_SMP:-2}
 VM_ACCEL=${VM_ACCEL:-tcg}
