@@ -87,6 +87,7 @@ KNOWNFAIL_FILE=${KNOWNFAIL_FILES[0]}
 
 # Patterns, and beside each the file it came from (for the reports).
 KNOWNFAIL_SOURCES=()
+KNOWNFAIL_MATCH=
 for kf_file in "${KNOWNFAIL_FILES[@]}"; do
 	[[ -f $kf_file ]] || continue
 	while IFS= read -r kf_line || [[ -n $kf_line ]]; do
