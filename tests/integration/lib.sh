@@ -17,6 +17,8 @@
 # Environment:
 #   BUILD        build directory (default: build), relative to the repository
 #   SERVER_KIND  dittofs (default) or samba: run the same checks against smbd
+#   DITTOFSD_MODE  user (default) or kernel: dittofsd --mode=kernel behind a
+#                loaded dittofs.ko (root; in the VM, tests/vm/guest_ktorture.sh)
 #   KEEP_TMP=1   keep the temp directory (logs, configs) for a post-mortem
 #   START_TIMEOUT  seconds to wait for a server to listen (default 30)
 #   DITTOFS_TALLY  set by run.sh: counts are appended there instead of being
@@ -24,9 +26,10 @@
 #
 # Known failures: tests/knownfail (for dittofsd) and tests/knownfail.samba
 # (for SERVER_KIND=samba) hold lines "TESTNAME  # reason"; TESTNAME may be a
-# shell glob. A listed test that fails is counted as a known failure, not a
-# failure; a listed test that passes is counted as a pass and reported so the
-# line can be removed.
+# shell glob. In kernel mode tests/knownfail.kernel applies as well (what
+# fails only there). A listed test that fails is counted as a known failure,
+# not a failure; a listed test that passes is counted as a pass and reported
+# so the line can be removed. KNOWNFAIL_FILE set by the caller replaces them.
 
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$LIB_DIR/../.." && pwd)
@@ -38,6 +41,7 @@ esac
 DITTOFSD=${DITTOFSD:-$BUILD_DIR/dittofsd}
 DITTOFSCTL=${DITTOFSCTL:-$BUILD_DIR/dittofsctl}
 SERVER_KIND=${SERVER_KIND:-dittofs}
+DITTOFSD_MODE=${DITTOFSD_MODE:-user}
 START_TIMEOUT=${START_TIMEOUT:-30}
 STOP_TIMEOUT=${STOP_TIMEOUT:-15}
 SUITE_NAME=${SUITE_NAME:-$(basename "$0" .sh)}
@@ -59,35 +63,60 @@ SERVER_PID=
 SERVER_LOG=
 SERVER_STOPPED=1
 
+case $DITTOFSD_MODE in
+user | kernel) ;;
+*)
+	echo "lib.sh: DITTOFSD_MODE must be user or kernel, not '$DITTOFSD_MODE'" >&2
+	exit 2
+	;;
+esac
+KNOWNFAIL_FILES=()
 case $SERVER_KIND in
-dittofs) KNOWNFAIL_FILE=${KNOWNFAIL_FILE:-$REPO_DIR/tests/knownfail} ;;
-samba) KNOWNFAIL_FILE=${KNOWNFAIL_FILE:-$REPO_DIR/tests/knownfail.samba} ;;
+dittofs)
+	KNOWNFAIL_FILES=("${KNOWNFAIL_FILE:-$REPO_DIR/tests/knownfail}")
+	[[ -z ${KNOWNFAIL_FILE:-} && $DITTOFSD_MODE == kernel ]] &&
+		KNOWNFAIL_FILES+=("$REPO_DIR/tests/knownfail.kernel")
+	;;
+samba) KNOWNFAIL_FILES=("${KNOWNFAIL_FILE:-$REPO_DIR/tests/knownfail.samba}") ;;
 *)
 	echo "lib.sh: SERVER_KIND must be dittofs or samba, not '$SERVER_KIND'" >&2
 	exit 2
 	;;
 esac
+KNOWNFAIL_FILE=${KNOWNFAIL_FILES[0]}
 
-if [[ -f $KNOWNFAIL_FILE ]]; then
+# Patterns, and beside each the file it came from (for the reports).
+KNOWNFAIL_SOURCES=()
+KNOWNFAIL_MATCH=
+for kf_file in "${KNOWNFAIL_FILES[@]}"; do
+	[[ -f $kf_file ]] || continue
 	while IFS= read -r kf_line || [[ -n $kf_line ]]; do
 		kf_line=${kf_line%%#*}
 		read -r kf_name _ <<<"$kf_line" || true
-		[[ -n ${kf_name:-} ]] && KNOWNFAIL_PATTERNS+=("$kf_name")
-	done <"$KNOWNFAIL_FILE"
-	unset kf_line kf_name
-fi
+		[[ -n ${kf_name:-} ]] || continue
+		KNOWNFAIL_PATTERNS+=("$kf_name")
+		KNOWNFAIL_SOURCES+=("${kf_file#"$REPO_DIR"/}")
+	done <"$kf_file"
+done
+unset kf_file kf_line kf_name
 
 # --- reporting -----------------------------------------------------------
 
 log() { printf '%s\n' "$*"; }
 
+# is_knownfail NAME: true when a known-failure line matches NAME; sets
+# KNOWNFAIL_MATCH to the file that line is in.
 is_knownfail() {
-	local name=$1 pat
-	for pat in "${KNOWNFAIL_PATTERNS[@]}"; do
+	local name=$1 i pat
+	for i in "${!KNOWNFAIL_PATTERNS[@]}"; do
+		pat=${KNOWNFAIL_PATTERNS[i]}
 		# A glob on purpose; smbtorture names may be listed without the
 		# "torture." prefix the suite adds.
 		# shellcheck disable=SC2053
-		[[ $name == $pat || ${name#torture.} == $pat ]] && return 0
+		if [[ $name == $pat || ${name#torture.} == $pat ]]; then
+			KNOWNFAIL_MATCH=${KNOWNFAIL_SOURCES[i]}
+			return 0
+		fi
 	done
 	return 1
 }
@@ -96,7 +125,7 @@ pass() {
 	local name=$1
 	if is_knownfail "$name"; then
 		XPASS_NAMES+=("$name")
-		log "PASS (listed in ${KNOWNFAIL_FILE#"$REPO_DIR"/}, remove it): $name"
+		log "PASS (listed in $KNOWNFAIL_MATCH, remove it): $name"
 	else
 		log "PASS: $name"
 	fi
@@ -280,7 +309,7 @@ start_dittofsd() {
 	}
 	SERVER_LOG=$TEST_TMP/dittofsd.log
 	: >"$SERVER_LOG"
-	"$DITTOFSD" -c "$conf" --mode=user >"$SERVER_LOG" 2>&1 &
+	"$DITTOFSD" -c "$conf" --mode="$DITTOFSD_MODE" >"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	SERVER_STOPPED=0
 	wait_for_log_line "$SERVER_LOG" 'listening on' "$SERVER_PID" ||

@@ -52,25 +52,10 @@ SMB_USER=ditto
 SMB_PASS=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
 BOB_PASS=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
 
-n_pass=0
-n_fail=0
-failed=()
 server_pid=
-
-log() { printf 'hostile: %s\n' "$*"; }
-
-pass() {
-	log "PASS: $1"
-	n_pass=$((n_pass + 1))
-}
-
-fail() { # NAME [DETAIL...]
-	log "FAIL: $1"
-	n_fail=$((n_fail + 1))
-	failed+=("$1")
-	shift
-	(($# == 0)) || printf '%s\n' "$@" | head -n 30 | sed 's/^/    | /'
-}
+GUEST_NAME=hostile
+# shellcheck source=tests/vm/guest_lib.sh
+. "$REPO/tests/vm/guest_lib.sh"
 
 write_conf() { # [GLOBAL_LINE...]
 	{
@@ -171,18 +156,9 @@ smb_roundtrip() {
 
 # --- main ----------------------------------------------------------------
 
-for b in "$DITTOFSD" "$DITTOFSCTL" "$KO" "$HOSTILE_PY"; do
-	[[ -e $b ]] || {
-		log "$b is missing; build first (make, make -C kmod)"
-		echo "hostile: 0 passed, 1 failed"
-		exit 1
-	}
-done
-/usr/bin/python3 -c 'import impacket.smbconnection' 2>/dev/null || {
-	log "/usr/bin/python3 has no impacket (apt install python3-impacket)"
-	echo "hostile: 0 passed, 1 failed"
-	exit 1
-}
+need_files "$DITTOFSD" "$DITTOFSCTL" "$KO" "$HOSTILE_PY"
+/usr/bin/python3 -c 'import impacket.smbconnection' 2>/dev/null ||
+	give_up "/usr/bin/python3 has no impacket (apt install python3-impacket)"
 mkdir -p "$T/state" "$SHARE"
 chmod 0700 "$T/state"
 chmod 0777 "$SHARE"
@@ -190,7 +166,7 @@ chmod 0777 "$SHARE"
 head -c 8192 /dev/urandom >"$T/README.orig"
 cp "$T/README.orig" "$SHARE/README.txt"
 write_conf
-dmesg_before=$(dmesg | wc -l)
+kernel_log_mark
 
 if ! printf '%s\n' "$SMB_PASS" | ctl user add "$SMB_USER" --password-stdin --uid 0 --gid 0 >/dev/null ||
 	! printf '%s\n' "$BOB_PASS" | ctl user add bob --password-stdin --uid 65534 --gid 65534 >/dev/null; then
@@ -222,18 +198,10 @@ if [[ -e /sys/module/dittofs ]]; then
 	if rmmod dittofs; then pass "rmmod"; else fail "rmmod"; fi
 fi
 
-new=$(dmesg | tail -n +"$((dmesg_before + 1))")
-if grep -qE 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new"; then
-	fail "kernel log shows a problem" \
-		"$(grep -E -A15 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new")"
-else
-	pass "no oops or warning in the kernel log"
-fi
+kernel_log_check
 # what the module made of the cases: its distinct complaints, counted
 log "dittofs.ko's kernel log lines during the run, by kind:"
-grep -o 'dittofs: .*' <<<"$new" | sed -E 's/connection [0-9]+/connection N/g; s/[0-9]+/N/g' |
+grep -o 'dittofs: .*' <<<"$KERNEL_LOG_NEW" | sed -E 's/connection [0-9]+/connection N/g; s/[0-9]+/N/g' |
 	sort | uniq -c | sort -rn | head -n 20 | sed 's/^/    | /'
-[[ -d ${VMTEST_RESULTS:-} ]] && cp "$SERVER_LOG" "$VMTEST_RESULTS/dittofsd-hostile.log"
-((n_fail == 0)) || log "failed: $(printf '[%s] ' "${failed[@]}")"
-echo "hostile: $n_pass passed, $n_fail failed"
-((n_fail == 0))
+vm_keep "$SERVER_LOG" dittofsd-hostile.log
+summary

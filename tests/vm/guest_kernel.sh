@@ -62,12 +62,10 @@ SERVER_LOG=$T/dittofsd.log
 SMB_USER=ditto
 SMB_PASS=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
 
-n_pass=0
-n_fail=0
-failed=()
 server_pid=
-
-log() { printf 'kernel: %s\n' "$*"; }
+GUEST_NAME=kernel
+# shellcheck source=tests/vm/guest_lib.sh
+. "$REPO/tests/vm/guest_lib.sh"
 
 mark() {
 	read -r mark_up _ </proc/uptime
@@ -446,13 +444,7 @@ mount_seal() {
 
 # --- main ----------------------------------------------------------------
 
-for b in "$DITTOFSD" "$DITTOFSCTL" "$KO"; do
-	[[ -e $b ]] || {
-		log "$b is missing; build first (make, make -C kmod)"
-		echo "kernel: 0 passed, 1 failed"
-		exit 1
-	}
-done
+need_files "$DITTOFSD" "$DITTOFSCTL" "$KO"
 mkdir -p "$T" "$SHARE" "$T/state" "$SRC/tree"
 chmod 0777 "$SHARE"
 chmod 0700 "$T/state"
@@ -478,13 +470,13 @@ for i in $(seq 1 30); do
 	mkdir -p "$sub"
 	head -c $((i * 131)) /dev/urandom >"$sub/f$i.dat"
 done
-dmesg_before=$(dmesg | wc -l)
+kernel_log_mark
 
 step "user add" bash -c "printf '%s\n' '$SMB_PASS' | '$DITTOFSCTL' -c '$T/dittofs.conf' \
 	user add '$SMB_USER' --password-stdin --uid 0 --gid 0" || exit 1
 step "modprobe cifs" modprobe cifs
 step "insmod dittofs.ko" insmod "$KO" || {
-	echo "kernel: $n_pass passed, $n_fail failed"
+	summary
 	exit 1
 }
 if here "dittofsd --mode=kernel starts" start_server; then
@@ -539,17 +531,6 @@ fi
 stop_server
 [[ -e /sys/module/dittofs ]] && rmmod dittofs 2>/dev/null
 
-new=$(dmesg | tail -n +"$((dmesg_before + 1))")
-if grep -qE 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new"; then
-	log "FAIL: kernel log shows a problem"
-	grep -E -A15 'Oops|BUG:|WARNING:|KASAN|lockdep|Call Trace' <<<"$new" | sed 's/^/    | /'
-	n_fail=$((n_fail + 1))
-	failed+=("kernel log")
-else
-	log "PASS: no oops or warning in the kernel log"
-	n_pass=$((n_pass + 1))
-fi
-[[ -d ${VMTEST_RESULTS:-} ]] && cp "$SERVER_LOG" "$VMTEST_RESULTS/dittofsd-kernel.log"
-((n_fail == 0)) || log "failed: $(printf '[%s] ' "${failed[@]}")"
-echo "kernel: $n_pass passed, $n_fail failed"
-((n_fail == 0))
+kernel_log_check
+vm_keep "$SERVER_LOG" dittofsd-kernel.log
+summary

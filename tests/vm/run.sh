@@ -12,14 +12,16 @@
 # without one: guest_kmod.sh (when dittofs.ko builds for the guest kernel),
 # then guest_cifs.sh, then guest_kernel.sh (dittofsd in kernel mode behind
 # dittofs.ko, with the module), then guest_hostile.sh (test_hostile.py's
-# cases against kernel mode). dittofs.ko is rebuilt for KVER first when its headers
-# are installed.
+# cases against kernel mode), then guest_ktorture.sh (smbtorture suites of
+# tests/integration against kernel mode). dittofs.ko is rebuilt for KVER
+# first when its headers are installed.
 #
 # Environment:
 #   BUILD        build directory holding dittofsd/dittofsctl (default: build)
 #   KVER         guest kernel version (default: the newest /boot/vmlinuz-*
 #                of the installed linux-image-amd64, never the host's uname -r)
-#   VM_TIMEOUT   seconds for the whole boot + tests + poweroff (default 900)
+#   VM_TIMEOUT   seconds for the whole boot + tests + poweroff (default 1800;
+#                Documentation/vm.md has what the default list takes)
 #   VM_MEM       guest memory in MiB (default 2048)
 #   VM_SMP       guest CPUs (default 2)
 #   VM_ACCEL     qemu accelerator (default tcg; kvm where it works)
@@ -62,7 +64,7 @@ case $REPO_DIR/ in
 	;;
 esac
 
-VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_MEM=${VM_MEM:-2048}
 VM_SMP=${VM_SMP:-2}
 VM_ACCEL=${VM_ACCEL:-tcg}
@@ -214,7 +216,7 @@ done >"$RESULTS/env"
 if [[ ${default_scripts:-0} == 1 && -f $REPO_DIR/kmod/dittofs.ko &&
 	$(modinfo -F vermagic "$REPO_DIR/kmod/dittofs.ko" 2>/dev/null) == "$KVER "* ]]; then
 	scripts=("$HERE/guest_kmod.sh" "${scripts[@]}" "$HERE/guest_kernel.sh"
-		"$HERE/guest_hostile.sh")
+		"$HERE/guest_hostile.sh" "$HERE/guest_ktorture.sh")
 fi
 script_list=$(
 	IFS=,
@@ -279,7 +281,7 @@ echo "VMTEST RESULT: $verdict"
 # the totals of the guest suites (their own "N passed, N failed" lines); a
 # guest that died before reporting counts one failure
 read -r n_pass n_fail < <(awk '
-	/^(kmod|cifs|kernel|hostile): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+	/^(kmod|cifs|kernel|hostile|ktorture): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
 	END { print p + 0, f + 0 }' "$VM_DIR/console.log")
 [[ $verdict == PASS ]] || ((n_fail > 0)) || n_fail=1
 echo "vmtest: $n_pass passed, $n_fail failed"
