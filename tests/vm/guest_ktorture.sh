@@ -30,7 +30,7 @@ DITTOFSCTL=$BUILD_DIR/dittofsctl
 KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
 CONFORMANCE=$REPO/tests/integration/test_conformance.sh
 SUITES=${KERNEL_TORTURE_SUITES:-smb2.connect smb2.read smb2.rw smb2.credits smb2.compound
-smb2.lock smb2.getinfo smb2.ioctl}
+smb2.lock smb2.getinfo smb2.ioctl smb2.durable-open smb2.durable-v2-open}
 LIMIT=${KERNEL_TORTURE_LIMIT:-240}
 
 T=/tmp/ktorture
