@@ -38,6 +38,7 @@
 
 /* Payload bytes of one DITTOFS_A_PDU attribute (see the uapi header). */
 #define DFS_PDU_CHUNK		((u32)DITTOFS_PDU_CHUNK)
+#define DFS_PDU_PART		((u32)DITTOFS_PDU_PART)
 
 /* Counters; the module has one set, each connection its own. */
 struct dfs_counters {

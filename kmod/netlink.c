@@ -76,6 +76,9 @@ static const struct nla_policy dfs_genl_policy[DITTOFS_A_MAX + 1] = {
 	[DITTOFS_A_EPOCH]		= { .type = NLA_U32 },
 	[DITTOFS_A_CTL_PRESENT]		= { .type = NLA_U8 },
 	[DITTOFS_A_VERDICT_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __DITTOFS_VERDICT_F_ALL),
+	/* kernel -> userspace only (PDU_UP in parts) */
+	[DITTOFS_A_PDU_TOTAL]		= { .type = NLA_U32 },
+	[DITTOFS_A_PDU_OFFSET]		= { .type = NLA_U32 },
 };
 
 
@@ -138,26 +141,20 @@ static int dfs_put_pdu(struct sk_buff *msg, const u8 *pdu, u32 len)
 	return 0;
 }
 
-static struct sk_buff *dfs_build_pdu_up(struct dfs_conn *conn,
-					const struct dfs_pdu_in *in, u64 cookie)
+/* Exactly what dfs_put_pdu() adds: a part must fit one 256 KiB buffer. */
+static size_t dfs_pdu_attrs_size(u32 len)
 {
-	u32 flags = 0, chunks = DIV_ROUND_UP(in->len, DFS_PDU_CHUNK);
-	struct sk_buff *msg;
-	size_t size;
-	void *hdr;
+	size_t size = (len / DFS_PDU_CHUNK) * nla_total_size(DFS_PDU_CHUNK);
 
-	size = chunks * nla_total_size(DFS_PDU_CHUNK) +
-	       4 * nla_total_size_64bit(sizeof(u64)) +
-	       4 * nla_total_size(sizeof(u32)) +
-	       nla_total_size(DFS_PREAUTH_HASH_SIZE) +
-	       2 * nla_total_size(sizeof(struct sockaddr_storage));
-	/* a very long PDU may not find that much contiguous memory */
-	msg = genlmsg_new(size, GFP_KERNEL | __GFP_NOWARN);
-	if (!msg)
-		return NULL;
-	hdr = genlmsg_put(msg, 0, 0, &dfs_genl_family, 0, DITTOFS_CMD_PDU_UP);
-	if (!hdr)
-		goto fail;
+	if (len % DFS_PDU_CHUNK)
+		size += nla_total_size(len % DFS_PDU_CHUNK);
+	return size;
+}
+
+static u32 dfs_pdu_up_flags(const struct dfs_pdu_in *in)
+{
+	u32 flags = 0;
+
 	if (in->related)
 		flags |= DITTOFS_PDU_F_RELATED;
 	if (in->first)
@@ -168,18 +165,49 @@ static struct sk_buff *dfs_build_pdu_up(struct dfs_conn *conn,
 		flags |= DITTOFS_PDU_F_ENCRYPTED;
 	if (in->last)
 		flags |= DITTOFS_PDU_F_LAST;
+	return flags;
+}
+
+/*
+ * One PDU_UP message with bytes [off, off + n) of the PDU. A PDU longer
+ * than DFS_PDU_PART goes in parts, each saying where it belongs
+ * (PDU_TOTAL, PDU_OFFSET); the request's other attributes go in every
+ * part, PEER and LOCAL in the first only.
+ */
+static struct sk_buff *dfs_build_pdu_up(struct dfs_conn *conn,
+					const struct dfs_pdu_in *in, u64 cookie,
+					u32 off, u32 n)
+{
+	bool parted = in->len > DFS_PDU_PART;
+	struct sk_buff *msg;
+	size_t size;
+	void *hdr;
+
+	size = dfs_pdu_attrs_size(n) + 4 * nla_total_size_64bit(sizeof(u64)) +
+	       6 * nla_total_size(sizeof(u32)) +
+	       nla_total_size(DFS_PREAUTH_HASH_SIZE) +
+	       2 * nla_total_size(sizeof(struct sockaddr_storage));
+	msg = genlmsg_new(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!msg)
+		return NULL;
+	hdr = genlmsg_put(msg, 0, 0, &dfs_genl_family, 0, DITTOFS_CMD_PDU_UP);
+	if (!hdr)
+		goto fail;
 	if (nla_put_u64_64bit(msg, DITTOFS_A_CONN_ID, conn->id, DITTOFS_A_PAD) ||
 	    nla_put_u64_64bit(msg, DITTOFS_A_COOKIE, cookie, DITTOFS_A_PAD) ||
-	    nla_put_u32(msg, DITTOFS_A_PDU_FLAGS, flags) ||
+	    nla_put_u32(msg, DITTOFS_A_PDU_FLAGS, dfs_pdu_up_flags(in)) ||
 	    nla_put_u64_64bit(msg, DITTOFS_A_SESSION_ID, in->session_id,
 			      DITTOFS_A_PAD) ||
 	    nla_put_u32(msg, DITTOFS_A_TREE_ID, in->tree_id) ||
 	    nla_put_u32(msg, DITTOFS_A_PREV_STATUS, in->prev_status))
 		goto fail;
+	if (parted && (nla_put_u32(msg, DITTOFS_A_PDU_TOTAL, in->len) ||
+		       nla_put_u32(msg, DITTOFS_A_PDU_OFFSET, off)))
+		goto fail;
 	if (in->preauth && nla_put(msg, DITTOFS_A_PREAUTH,
 				   DFS_PREAUTH_HASH_SIZE, in->preauth))
 		goto fail;
-	if (!conn->announced) {
+	if (!conn->announced && off == 0) {
 		if (conn->peer_len > 0 &&
 		    nla_put(msg, DITTOFS_A_PEER, conn->peer_len, &conn->peer))
 			goto fail;
@@ -187,7 +215,7 @@ static struct sk_buff *dfs_build_pdu_up(struct dfs_conn *conn,
 		    nla_put(msg, DITTOFS_A_LOCAL, conn->local_len, &conn->local))
 			goto fail;
 	}
-	if (dfs_put_pdu(msg, in->buf, in->len))
+	if (dfs_put_pdu(msg, in->buf + off, n))
 		goto fail;
 	genlmsg_end(msg, hdr);
 	return msg;
@@ -198,21 +226,21 @@ fail:
 }
 
 /*
- * Send one request up. The daemon's receive queue may be full for a
- * moment (-EAGAIN: netlink never blocks a kernel sender), so try again for
- * up to a second before giving up.
+ * Send one part up. The daemon's receive queue may be full for a moment
+ * (-EAGAIN: netlink never blocks a kernel sender), so try again for up to
+ * a second before giving up.
  */
-int dfs_ctl_send_pdu_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
-			u64 cookie)
+static int dfs_send_pdu_part(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+			     u64 cookie, u32 off, u32 n)
 {
 	struct sk_buff *msg;
-	int ret, tries;
+	int ret = -EAGAIN, tries;
 
 	for (tries = 0; tries < 50; tries++) {
 		/* a connection from before the current daemon never goes up */
 		if (!dfs_ctl_present() || conn->epoch != dfs_ctl_epoch())
 			return -ENOTCONN;
-		msg = dfs_build_pdu_up(conn, in, cookie);
+		msg = dfs_build_pdu_up(conn, in, cookie, off, n);
 		if (!msg)
 			return -ENOMEM;
 		ret = dfs_ctl_unicast(msg);
@@ -220,9 +248,28 @@ int dfs_ctl_send_pdu_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 			break;
 		msleep(20);
 	}
-	if (!ret)
-		conn->announced = true;
 	return ret;
+}
+
+/*
+ * Send one request up, in parts of at most DFS_PDU_PART bytes: one
+ * multi-MiB message would need that much contiguous memory.
+ */
+int dfs_ctl_send_pdu_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
+			u64 cookie)
+{
+	u32 off = 0, n;
+	int ret;
+
+	do {
+		n = min(in->len - off, DFS_PDU_PART);
+		ret = dfs_send_pdu_part(conn, in, cookie, off, n);
+		if (ret < 0)
+			return ret;
+		off += n;
+	} while (off < in->len);
+	conn->announced = true;
+	return 0;
 }
 
 void dfs_ctl_send_conn_close(u64 id, int status)

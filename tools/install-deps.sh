@@ -12,7 +12,7 @@ PACKAGES=(
 	libssl-dev libkrb5-dev libnl-genl-3-dev liburing-dev liblmdb-dev check
 	smbclient samba samba-testsuite samba-vfs-modules cifs-utils python3-impacket tshark
 	libclang-rt-14-dev
-	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static xfsprogs
 )
 
 # One dpkg-query for all; packages it does not know print nothing.

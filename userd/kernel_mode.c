@@ -62,6 +62,8 @@ static struct nla_policy policy[DITTOFS_A_MAX + 1] = {
 	[DITTOFS_A_IO_KIND] = { .type = NLA_U8 },
 	[DITTOFS_A_OFFSET] = { .type = NLA_U64 },
 	[DITTOFS_A_LENGTH] = { .type = NLA_U32 },
+	[DITTOFS_A_PDU_TOTAL] = { .type = NLA_U32 },
+	[DITTOFS_A_PDU_OFFSET] = { .type = NLA_U32 },
 };
 
 bool dfs_kernel_module_loaded(void)
@@ -115,14 +117,15 @@ static int put_pdu(struct nl_msg *msg, const u8 *pdu, u32 len)
 }
 
 /*
- * Join the DITTOFS_A_PDU chunks of a message into c->in (unused by the
- * connection in kernel mode). Returns the length, 0 if there is none or it
- * is too long.
+ * Append the DITTOFS_A_PDU chunks of a message to c->in (unused by the
+ * connection in kernel mode) at off, the PDU being at most limit bytes
+ * long. Returns the bytes appended, -1 when they would pass limit.
  */
-static u32 join_pdu(struct dfs_conn *c, struct nlmsghdr *nlh)
+static long join_pdu(struct dfs_conn *c, struct nlmsghdr *nlh, size_t off,
+		     size_t limit)
 {
 	struct nlattr *a;
-	size_t len = 0;
+	size_t len = off;
 	int rem;
 
 	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
@@ -131,20 +134,71 @@ static u32 join_pdu(struct dfs_conn *c, struct nlmsghdr *nlh)
 
 		if (nla_type(a) != DITTOFS_A_PDU)
 			continue;
-		if (len + n > DFS_MAX_FRAME)
-			return 0;
+		if (n > limit || len > limit - n)
+			return -1;
 		if (len + n > c->in_cap) {
 			u8 *p = realloc(c->in, len + n);
 
 			if (!p)
-				return 0;
+				return -1;
 			c->in = p;
 			c->in_cap = len + n;
 		}
 		memcpy(c->in + len, nla_data(a), n);
 		len += n;
 	}
-	return (u32)len;
+	return (long)(len - off);
+}
+
+/*
+ * Take the PDU, or the part of it, a PDU_UP carries into c->in
+ * (common/uapi/dittofs_netlink.h, "PDU_UP in parts"). Returns 1 with *len
+ * set when the PDU is whole, 0 when more parts are to come, -1 when the
+ * message does not fit what came before (the connection is beyond repair).
+ */
+static int take_pdu(struct dfs_conn *c, struct nlmsghdr *nlh,
+		    struct nlattr **tb, u32 *len)
+{
+	u64 cookie = tb[DITTOFS_A_COOKIE] ? nla_get_u64(tb[DITTOFS_A_COOKIE]) : 0;
+	u32 total, off;
+	long n;
+
+	if (!tb[DITTOFS_A_PDU_TOTAL]) {
+		c->part_total = 0;
+		n = join_pdu(c, nlh, 0, DFS_MAX_FRAME);
+		if (n < 0)
+			return -1;
+		*len = (u32)n;
+		return 1;
+	}
+	total = nla_get_u32(tb[DITTOFS_A_PDU_TOTAL]);
+	off = tb[DITTOFS_A_PDU_OFFSET] ? nla_get_u32(tb[DITTOFS_A_PDU_OFFSET]) :
+	      UINT32_MAX;
+	if (off == 0) {
+		c->part_cookie = cookie;
+		c->part_total = total;
+		c->part_got = 0;
+	}
+	if (!c->part_total || total != c->part_total || total > DFS_MAX_FRAME ||
+	    cookie != c->part_cookie || off != c->part_got) {
+		log_err("%s: PDU_UP part at %u of %u bytes (request %llu) does not "
+			"follow the %u bytes of request %llu", c->peer, off, total,
+			(unsigned long long)cookie, c->part_got,
+			(unsigned long long)c->part_cookie);
+		c->part_total = 0;
+		return -1;
+	}
+	n = join_pdu(c, nlh, off, total);
+	if (n <= 0) {
+		c->part_total = 0;
+		return -1;
+	}
+	c->part_got += (u32)n;
+	if (c->part_got < total)
+		return 0;
+	c->part_total = 0;
+	*len = total;
+	return 1;
 }
 
 /* ---- state the module's data plane needs ------------------------------- */
@@ -201,7 +255,7 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
  * data (smb2_oplock.c), or the delayed write time of o (wtime.c), whose
  * first WRITE schedules the update and whose WRITEs must not move a time
  * the client set. Such WRITEs ask first (ASK_WRITE): the data still moves
- * in the module, which a PDU_UP of up to 8 MiB could not carry anyway.
+ * in the module, cheaper than carrying up to 8 MiB up in PDU_UP parts.
  */
 static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
 {
@@ -530,31 +584,51 @@ static void fill_in(struct dfs_pdu_in *in, struct nlattr **tb, const u8 *pdu,
 		in->preauth = nla_data(tb[DITTOFS_A_PREAUTH]);
 }
 
-/* One PDU up, one PDU down: the same handlers as user mode. */
+/* A whole PDU, or the first of its parts: it may open the connection. */
+static bool first_part(struct nlattr **tb)
+{
+	return !tb[DITTOFS_A_PDU_OFFSET] ||
+	       nla_get_u32(tb[DITTOFS_A_PDU_OFFSET]) == 0;
+}
+
+/*
+ * One PDU up (in one message or in parts), one PDU down: the same
+ * handlers as user mode.
+ */
 static void on_pdu_up(struct dfs_kernel *k, struct nlmsghdr *nlh,
 		      struct nlattr **tb)
 {
 	struct dfs_pdu_in in = { 0 };
 	struct dfs_pdu_out out = { 0 };
 	struct dfs_conn *c;
-	u32 len;
+	u32 len = 0;
 	u64 id;
 	u16 cmd;
-	int ret;
+	int ret, rc;
 
 	if (!tb[DITTOFS_A_CONN_ID] || !tb[DITTOFS_A_PDU]) {
 		log_err("kernel mode: PDU_UP without a connection or a PDU");
 		return;
 	}
 	id = nla_get_u64(tb[DITTOFS_A_CONN_ID]);
-	c = conn_for(k->srv, id, tb[DITTOFS_A_PEER]);
-	if (!c) {
-		pdu_down(k, NULL, id, tb[DITTOFS_A_COOKIE], &out, true, false);
-		return;
+	if (!first_part(tb)) {
+		/* a later part: its connection was refused or has gone */
+		c = find_conn(k->srv, id);
+		if (!c)
+			return;
+	} else {
+		c = conn_for(k->srv, id, tb[DITTOFS_A_PEER]);
+		if (!c) {
+			pdu_down(k, NULL, id, tb[DITTOFS_A_COOKIE], &out, true, false);
+			return;
+		}
 	}
-	len = join_pdu(c, nlh);
-	if (len < SMB2_HDR_SIZE) {
-		log_err("%s: PDU_UP with a PDU of %u bytes", c->peer, len);
+	rc = take_pdu(c, nlh, tb, &len);
+	if (rc == 0)
+		return;
+	if (rc < 0 || len < SMB2_HDR_SIZE) {
+		if (rc > 0)
+			log_err("%s: PDU_UP with a PDU of %u bytes", c->peer, len);
 		out.buf = c->out;
 		pdu_down(k, c, id, tb[DITTOFS_A_COOKIE], &out, true, false);
 		c->expired = true;

@@ -234,6 +234,10 @@ struct dfs_conn {
 	struct dfs_outbuf *outq;	/* async and unsolicited frames to send */
 	struct dfs_async *asyncs;	/* operations answered with STATUS_PENDING */
 	u64 kernel_id;			/* kernel mode: dittofs.ko's connection id */
+	/* kernel mode: a PDU_UP coming in parts, assembled in in */
+	u64 part_cookie;		/* DITTOFS_A_COOKIE of its parts */
+	u32 part_total;			/* its length; 0: none in progress */
+	u32 part_got;			/* bytes of it in in so far */
 	u64 created_ms;			/* monotonic, for the unauthenticated timeout */
 	u64 last_rx_ms;			/* monotonic, for the idle timeout */
 	bool expired;			/* a timeout ran out: the loop closes it */

@@ -34,13 +34,31 @@
  * the last; the receiver concatenates every DITTOFS_A_PDU of the message
  * (both directions: PDU_UP, PDU_DOWN, SEND). Parse them by walking the
  * attributes (nla_for_each_attr), not with a parse-into-table call, which
- * keeps only the last. The kernel builds a PDU_UP in one linear buffer:
- * give the control socket a large SO_RCVBUF (SO_RCVBUFFORCE, e.g. 32 MiB)
- * and receive with a buffer as big as the largest frame (MSG_PEEK|MSG_TRUNC
- * to size it); a daemon sending big PDU_DOWNs needs SO_SNDBUF(FORCE) above
- * the message size. A PDU_UP the kernel cannot allocate (several MiB, e.g.
- * a WRITE that is not on the fast path) is answered to the client with
- * STATUS_INSUFFICIENT_RESOURCES instead.
+ * keeps only the last. A daemon sending big PDU_DOWNs needs
+ * SO_SNDBUF(FORCE) above the message size.
+ *
+ * PDU_UP in parts: the kernel builds each message in one linear buffer,
+ * and a multi-MiB one (a WRITE that is not on the fast path) may find no
+ * such memory. So a PDU longer than DITTOFS_PDU_PART bytes goes up as
+ * several PDU_UP messages with the same DITTOFS_A_CONN_ID and
+ * DITTOFS_A_COOKIE, sent in order, each carrying the next (at most
+ * DITTOFS_PDU_PART) bytes of the PDU in its DITTOFS_A_PDU chunks, plus
+ * DITTOFS_A_PDU_TOTAL (the whole PDU's length, the same in every part) and
+ * DITTOFS_A_PDU_OFFSET (where this part's bytes start: 0 in the first
+ * part, then exactly the bytes received so far). Every part repeats the
+ * request's other attributes (PDU_FLAGS, SESSION_ID, ...); PEER and LOCAL
+ * come only in the first. The PDU is complete when offset + part length
+ * reaches the total; only then is it handled, and only then is it
+ * answered (one PDU_DOWN for the whole). A message without
+ * DITTOFS_A_PDU_TOTAL is a whole PDU. The receiver checks the total
+ * against the largest frame it accepts, drops a part whose offset is not
+ * the next expected one or whose cookie is not the one being assembled (a
+ * part at offset 0 always starts over), and forgets a partial PDU when its
+ * connection closes. Give the control socket a large SO_RCVBUF
+ * (SO_RCVBUFFORCE, a few MiB at least) and receive with a buffer as big as
+ * the largest message (MSG_PEEK|MSG_TRUNC to size it); a part the kernel
+ * cannot allocate even so is answered to the client with
+ * STATUS_INSUFFICIENT_RESOURCES.
  *
  * Daemon restart
  * ==============
@@ -120,7 +138,9 @@
  *   DITTOFS_A_PDU, DITTOFS_A_PDU_FLAGS, DITTOFS_A_SESSION_ID,
  *   DITTOFS_A_TREE_ID, DITTOFS_A_PREV_STATUS, DITTOFS_A_PREAUTH (only for
  *   SESSION_SETUP on 3.1.1), DITTOFS_A_PEER and DITTOFS_A_LOCAL (only in the
- *   first PDU_UP of a connection). A client's SMB1 multi-protocol
+ *   first PDU_UP of a connection), DITTOFS_A_PDU_TOTAL and
+ *   DITTOFS_A_PDU_OFFSET (only for a PDU sent in parts, see "PDU_UP in
+ *   parts" above). A client's SMB1 multi-protocol
  *   NEGOTIATE comes up as it is (DITTOFS_A_PDU starts with 0xFF 'SMB'; the
  *   answer is an SMB2 NEGOTIATE response). A connection has at most one
  *   PDU_UP outstanding: it waits for the PDU_DOWN with the same cookie.
@@ -265,6 +285,12 @@
 /* Bytes of a PDU per DITTOFS_A_PDU attribute (all chunks but the last). */
 #define DITTOFS_PDU_CHUNK 65528
 
+/*
+ * Most bytes of a PDU in one PDU_UP message (longer PDUs go in parts, see
+ * "PDU_UP in parts"); with its attributes a part stays below 256 KiB.
+ */
+#define DITTOFS_PDU_PART (256 * 1024 - 4096)
+
 enum dittofs_cmd {
 	DITTOFS_CMD_UNSPEC,
 	DITTOFS_CMD_HELLO,		/* implemented */
@@ -380,6 +406,10 @@ enum dittofs_attr {
 	DITTOFS_A_CTL_PRESENT,
 	/* NLA_U32: enum dittofs_verdict_flag, with an IO_VERDICT answer */
 	DITTOFS_A_VERDICT_FLAGS,
+	/* NLA_U32: length of the whole PDU, in every part of a PDU_UP in parts */
+	DITTOFS_A_PDU_TOTAL,
+	/* NLA_U32: offset in the PDU of this part's first byte (PDU_UP in parts) */
+	DITTOFS_A_PDU_OFFSET,
 	__DITTOFS_A_LAST
 };
 #define DITTOFS_A_MAX (__DITTOFS_A_LAST - 1)

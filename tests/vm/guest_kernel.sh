@@ -10,6 +10,9 @@
 #   - mount -t cifs vers=3.1.1,seal: a 50 MiB random file written, checked
 #     on the server's disk, read back after dropping the page cache; cp -a
 #     of a small tree and diff -r (client and server side); umount
+#   - smbclient put/get of an 8 MiB named stream (WRITEs the fast path
+#     never serves, up to dittofsd in PDU_UP parts) on an XFS share,
+#     SHA-256 compared; the forwarded PDU count shows multi-MiB WRITEs
 #   - the module's counters (`dittofsctl stats` and the kernel's STATS
 #     through tests/vm/genl_hello.py's helpers): fast-path READ/WRITE count
 #   - smbtorture smb2.lock.rw-shared and rw-exclusive: READ/WRITE on a
@@ -58,6 +61,7 @@ T=/tmp/kernel
 SHARE=$T/share
 SRC=$T/src
 MNT=/mnt/k
+XFS=$T/xfs
 SERVER_LOG=$T/dittofsd.log
 SMB_USER=ditto
 SMB_PASS=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
@@ -241,6 +245,33 @@ print(json.load(sys.stdin)["kernel"]["pdus_fast"])'
 io_verdicts() {
 	ctl --json stats | python3 -c 'import json, sys
 print(json.load(sys.stdin)["kernel"]["io_verdicts"])'
+}
+
+forwarded_pdus() {
+	ctl --json stats | python3 -c 'import json, sys
+print(json.load(sys.stdin)["kernel"]["pdus_forwarded"])'
+}
+
+# An 8 MiB WRITE the fast path never serves (a named stream) goes up to
+# dittofsd in PDU_UP parts and comes back byte-identical. The put must
+# take at most 16 forwarded PDUs: then at least one WRITE was longer than
+# a part (256 KiB), i.e. the parts were used. Streams live in user
+# xattrs, which tmpfs lacks here: the share "xfs" is an XFS image.
+big_stream() {
+	local n0 n1 opts=(-U "$SMB_USER%$SMB_PASS" -m SMB3_11)
+
+	mountpoint -q "$XFS" || { echo "no XFS mounted on $XFS"; return 1; }
+	rm -f "$T/stream.got"
+	head -c 1024 /dev/urandom >"$T/base.bin"
+	smbclient //127.0.0.1/xfs "${opts[@]}" -c "put $T/base.bin base.bin" || return 1
+	n0=$(forwarded_pdus) || return 1
+	smbclient //127.0.0.1/xfs "${opts[@]}" -c "put $SRC/stream.bin base.bin:big" || return 1
+	n1=$(forwarded_pdus) || return 1
+	smbclient //127.0.0.1/xfs "${opts[@]}" \
+		-c "get base.bin:big $T/stream.got; get base.bin $T/base.got" || return 1
+	echo "forwarded PDUs for the 8 MiB stream put: $((n1 - n0))"
+	((n1 > n0 && n1 - n0 <= 16)) || { echo "not a few multi-MiB WRITEs"; return 1; }
+	same_sha "$T/stream.got" "$SRC/stream.bin" && cmp "$T/base.got" "$T/base.bin"
 }
 
 # READ/WRITE against byte-range locks: the module asks dittofsd about each
@@ -445,7 +476,7 @@ mount_seal() {
 # --- main ----------------------------------------------------------------
 
 need_files "$DITTOFSD" "$DITTOFSCTL" "$KO"
-mkdir -p "$T" "$SHARE" "$T/state" "$SRC/tree"
+mkdir -p "$T" "$SHARE" "$T/state" "$SRC/tree" "$XFS"
 chmod 0777 "$SHARE"
 chmod 0700 "$T/state"
 : >"$SERVER_LOG"
@@ -461,7 +492,22 @@ cat >"$T/dittofs.conf" <<-EOF
 	path = $SHARE
 	read only = no
 	guest ok = no
+
+	[xfs]
+	path = $XFS
+	read only = no
+	guest ok = no
 EOF
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$SRC/stream.bin"
+# named streams need user xattrs of 64 KiB: XFS has them, tmpfs has not
+# (the image is sparse; XFS wants 300 MB at least). mount -o loop cannot
+# load the loop module here: load it and attach the image first.
+xfs_dev=
+truncate -s 320M "$T/xfs.img" && mkfs.xfs -q "$T/xfs.img" &&
+	modprobe loop && modprobe xfs &&
+	xfs_dev=$(losetup -f --show "$T/xfs.img") &&
+	mount -t xfs "$xfs_dev" "$XFS" && chmod 0777 "$XFS" ||
+	log "cannot mount an XFS image on $XFS (the stream step fails)"
 head -c $((5 * 1024 * 1024)) /dev/urandom >"$SRC/mid.bin"
 head -c $((BIG_MIB * 1024 * 1024)) /dev/urandom >"$SRC/big.bin"
 head -c $((KILL_MIB * 1024 * 1024)) /dev/urandom >"$SRC/kill.bin"
@@ -498,6 +544,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 		step "rm" rm -r "$MNT/tree" "$MNT/big.bin"
 		step "umount" umount "$MNT" || umount -l "$MNT"
 	fi
+	step "8 MiB named stream put/get (PDU_UP in parts)" big_stream
+	grep -E 'forwarded' "$T/step.out" | sed 's/^/    | /'
 	step "fast path served READ/WRITE (STATS)" fast_counts
 	grep -E 'STATS|fast' "$T/step.out" | sed 's/^/    | /'
 	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
@@ -529,6 +577,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	fi
 fi
 stop_server
+mountpoint -q "$XFS" && umount "$XFS"
+[[ -n $xfs_dev ]] && losetup -d "$xfs_dev"
 [[ -e /sys/module/dittofs ]] && rmmod dittofs 2>/dev/null
 
 kernel_log_check

@@ -85,6 +85,8 @@ die() {
 install_deps() {
 	local pkgs=()
 	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86)
+	# guest_kernel.sh's named streams live on an XFS image
+	command -v mkfs.xfs >/dev/null || pkgs+=(xfsprogs)
 	[[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx switch_root ||
 		pkgs+=(busybox-static)
 	# the guest kernel and the headers dittofs.ko builds against
