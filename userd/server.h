@@ -360,6 +360,9 @@ u32 dfs_create_rsp_append(u8 *body, u32 len, u32 cap, const char *name,
 void dfs_oplock_close(struct dfs_open *o);
 /* o's file was written, truncated or locked: level II holders go to none. */
 void dfs_oplock_written(struct dfs_server *srv, const struct dfs_open *o);
+/* an unsolicited OPLOCK_BREAK (oplock or lease form) with body of size bytes */
+void dfs_send_break_notification(struct dfs_session *s, const struct dfs_tree *t,
+				 const u8 *body, u32 size);
 /* Does an open of o's data (o included) hold level II, or get it on ack? */
 bool dfs_oplock_level2_held(struct dfs_server *srv, const struct dfs_open *o);
 /* End breaks whose acknowledgment is overdue (35 s, MS-SMB2 3.3.2.1). */

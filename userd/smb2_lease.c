@@ -202,20 +202,8 @@ static struct dfs_session *break_session(struct dfs_server *srv,
 static void send_lease_break(struct dfs_server *srv, struct dfs_open *o,
 			     const struct dfs_lease *l, u32 to, bool ack)
 {
-	struct dfs_session *s = break_session(srv, l, o);
-	u8 *buf = malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + LEASE_BREAK_SIZE);
-	u8 *p, *b;
+	u8 b[LEASE_BREAK_SIZE] = { 0 };
 
-	if (!buf)
-		return;
-	p = buf + DFS_DP_ASYNC_ROOM;
-	memset(p, 0, SMB2_HDR_SIZE + LEASE_BREAK_SIZE);
-	dfs_put_le32(p, SMB2_PROTO_ID);
-	dfs_put_le16(p + SMB2_HDR_STRUCT_SIZE, SMB2_HDR_SIZE);
-	dfs_put_le16(p + SMB2_HDR_COMMAND, SMB2_OPLOCK_BREAK);
-	dfs_put_le32(p + SMB2_HDR_FLAGS, SMB2_FLAGS_SERVER_TO_REDIR);
-	dfs_put_le64(p + SMB2_HDR_MESSAGE_ID, ~0ull);
-	b = p + SMB2_HDR_SIZE;
 	dfs_put_le16(b, LEASE_BREAK_SIZE);
 	if (l->version == 2)
 		dfs_put_le16(b + 2, l->epoch);
@@ -223,9 +211,7 @@ static void send_lease_break(struct dfs_server *srv, struct dfs_open *o,
 	memcpy(b + 8, l->key, 16);
 	dfs_put_le32(b + 24, l->state);
 	dfs_put_le32(b + 28, to);
-	dfs_conn_send_pdu(dfs_session_conn(s), s, false,
-			  s->encrypt_data || o->tree->encrypt_data, buf,
-			  SMB2_HDR_SIZE + LEASE_BREAK_SIZE);
+	dfs_send_break_notification(break_session(srv, l, o), o->tree, b, sizeof(b));
 }
 
 /*

@@ -86,31 +86,42 @@ static bool same_file(const struct dfs_open *a, const struct dfs_open *b)
 	return a != b && same_data(a, b->dev, b->ino, b->stream);
 }
 
-/* Tell a holder its oplock is now `level` (an unsolicited OPLOCK_BREAK). */
-static void send_break(struct dfs_open *h, u8 level)
+/*
+ * Send an unsolicited OPLOCK_BREAK (MS-SMB2 2.2.23: the oplock or the lease
+ * form, `body` of `size` bytes) to session s about an open of tree t.
+ */
+void dfs_send_break_notification(struct dfs_session *s, const struct dfs_tree *t,
+				 const u8 *body, u32 size)
 {
-	struct dfs_session *s = h->sess;
-	u8 *buf = malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + BREAK_SIZE);
-	u8 *p, *b;
+	u8 *buf = malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + size);
+	u8 *p;
 
 	if (!buf)
 		return;
 	p = buf + DFS_DP_ASYNC_ROOM;
-	memset(p, 0, SMB2_HDR_SIZE + BREAK_SIZE);
+	memset(p, 0, SMB2_HDR_SIZE);
 	dfs_put_le32(p, SMB2_PROTO_ID);
 	dfs_put_le16(p + SMB2_HDR_STRUCT_SIZE, SMB2_HDR_SIZE);
 	dfs_put_le16(p + SMB2_HDR_COMMAND, SMB2_OPLOCK_BREAK);
 	dfs_put_le32(p + SMB2_HDR_FLAGS, SMB2_FLAGS_SERVER_TO_REDIR);
 	dfs_put_le64(p + SMB2_HDR_MESSAGE_ID, ~0ull);
-	b = p + SMB2_HDR_SIZE;
+	memcpy(p + SMB2_HDR_SIZE, body, size);
+	/* notifications are never signed; they are encrypted where data is */
+	dfs_conn_send_pdu(dfs_session_conn(s), s, false,
+			  s->encrypt_data || t->encrypt_data, buf,
+			  SMB2_HDR_SIZE + size);
+}
+
+/* Tell a holder its oplock is now `level` (an unsolicited OPLOCK_BREAK). */
+static void send_break(struct dfs_open *h, u8 level)
+{
+	u8 b[BREAK_SIZE] = { 0 };
+
 	dfs_put_le16(b, BREAK_SIZE);
 	b[2] = level;
 	dfs_put_le64(b + 8, h->persistent_id);
 	dfs_put_le64(b + 16, h->volatile_id);
-	/* notifications are never signed; they are encrypted where data is */
-	dfs_conn_send_pdu(dfs_session_conn(s), s, false,
-			  s->encrypt_data || h->tree->encrypt_data, buf,
-			  SMB2_HDR_SIZE + BREAK_SIZE);
+	dfs_send_break_notification(h->sess, h->tree, b, sizeof(b));
 }
 
 /*
