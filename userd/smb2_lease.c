@@ -70,28 +70,47 @@ u32 dfs_lease_check_file(struct dfs_req *r, const struct dfs_lease_req *lr,
 	return STATUS_SUCCESS;
 }
 
-struct dfs_lease *dfs_lease_new(struct dfs_req *r, const struct dfs_lease_req *lr,
-				const struct dfs_open *o)
+/* A lease like `want`, on the named stream `stream` or the file, in the table */
+static struct dfs_lease *lease_add(struct dfs_server *srv,
+				   const struct dfs_lease *want,
+				   const char *stream)
 {
 	struct dfs_lease *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
-	if (o->stream && !(l->stream = strdup(o->stream))) {
+	if (stream && !(l->stream = strdup(stream))) {
 		free(l);
 		return NULL;
 	}
-	memcpy(l->client_guid, r->conn->client_guid, 16);
-	memcpy(l->key, lr->key, 16);
-	memcpy(l->parent, lr->parent, 16);
-	l->version = lr->version;
-	/* a v2 lease starts one past the epoch the client sent (3.3.5.9.11) */
-	l->epoch = lr->version == 2 ? (u16)(lr->epoch + 1) : 0;
-	l->dev = o->dev;
-	l->ino = o->ino;
-	l->next = r->srv->leases;
-	r->srv->leases = l;
+	memcpy(l->client_guid, want->client_guid, 16);
+	memcpy(l->key, want->key, 16);
+	memcpy(l->parent, want->parent, 16);
+	l->version = want->version;
+	l->epoch = want->epoch;
+	l->state = want->state;
+	l->dev = want->dev;
+	l->ino = want->ino;
+	l->next = srv->leases;
+	srv->leases = l;
 	return l;
+}
+
+struct dfs_lease *dfs_lease_new(struct dfs_req *r, const struct dfs_lease_req *lr,
+				const struct dfs_open *o)
+{
+	struct dfs_lease want = {
+		.version = lr->version,
+		/* a v2 lease starts one past the epoch the client sent (3.3.5.9.11) */
+		.epoch = lr->version == 2 ? (u16)(lr->epoch + 1) : 0,
+		.dev = o->dev,
+		.ino = o->ino,
+	};
+
+	memcpy(want.client_guid, r->conn->client_guid, 16);
+	memcpy(want.key, lr->key, 16);
+	memcpy(want.parent, lr->parent, 16);
+	return lease_add(r->srv, &want, o->stream);
 }
 
 /* Is epoch a later than b? (v2 epochs wrap around) */
@@ -119,19 +138,9 @@ int dfs_lease_restore(struct dfs_server *srv, const struct dfs_lease *want,
 		*out = l;
 		return 0;
 	}
-	l = calloc(1, sizeof(*l));
+	l = lease_add(srv, want, NULL);
 	if (!l)
 		return -ENOMEM;
-	memcpy(l->client_guid, want->client_guid, 16);
-	memcpy(l->key, want->key, 16);
-	memcpy(l->parent, want->parent, 16);
-	l->version = want->version;
-	l->epoch = want->epoch;
-	l->state = want->state;
-	l->dev = want->dev;
-	l->ino = want->ino;
-	l->next = srv->leases;
-	srv->leases = l;
 	*out = l;
 	return 0;
 }
