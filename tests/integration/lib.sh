@@ -240,17 +240,24 @@ port_in_use() {
 	timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
 }
 
-# free_port: a random unused loopback port in 20000..59999.
+# free_port: a random unused loopback port outside the kernel's ephemeral
+# range (ip_local_port_range, 32768..60999 by default). Ports inside it can be
+# taken at any moment as the source port of some client's connection, which
+# port_in_use cannot see and which makes the server's bind fail with
+# EADDRINUSE (seen once in CI); below it only listeners compete.
 free_port() {
-	local i port
-	for ((i = 0; i < 100; i++)); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	local i port lo=32768 hi=60999 range
+	range=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) &&
+		read -r lo hi <<<"$range"
+	for ((i = 0; i < 200; i++)); do
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % 55000))
+		((port >= lo && port <= hi)) && continue
 		if ! port_in_use "$port"; then
 			echo "$port"
 			return 0
 		fi
 	done
-	echo "free_port: no free port found" >&2
+	echo "free_port: no free port found outside the ephemeral range $lo..$hi" >&2
 	return 1
 }
 
