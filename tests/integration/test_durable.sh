@@ -188,4 +188,29 @@ ctl file list
 expect "durable.stop-then-start-file-list" "$CTL_OUT" \
 	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
 
+# --- resilient handles (FSCTL_LMR_REQUEST_RESILIENCY) ------------------------
+# A client (resilient.py) makes plain opens resilient, loses its connection,
+# and reclaims them with DHnC: the one within its timeout comes back with
+# what was written, kept meanwhile with its share mode; the one whose 1 s
+# ran out, and the one never made resilient, are gone.
+RES=$("$PY" "$(dirname "${BASH_SOURCE[0]}")/resilient.py" "$SMB_PORT" \
+	"$SMB_USER" "$SMB_PASS" "$SMB_SHARE" 2>&1) || true
+res_of() { sed -n "s/^$1 //p" <<<"$RES"; }
+expect "durable.resilient-short-input-refused" "$RES" \
+	test "$(res_of short-input)" = INVALID_PARAMETER
+expect "durable.resilient-over-limit-refused" "$RES" \
+	test "$(res_of over-limit)" = INVALID_PARAMETER
+expect "durable.resilient-granted" "$RES" \
+	test "$(res_of resilient)" = SUCCESS -a "$(res_of resilient-short)" = SUCCESS
+expect "durable.resilient-kept-share-mode" "$RES" \
+	test "$(res_of other-opener)" = SHARING_VIOLATION
+expect "durable.resilient-reconnect" "$RES" \
+	test "$(res_of reconnect-res)" = SUCCESS -a "$(res_of same-fileid)" = yes
+expect "durable.resilient-read-after" "$RES" \
+	test -n "$(res_of data)" -a "$(res_of read)" = "$(res_of data)"
+expect "durable.resilient-timeout-closes" "$RES" \
+	test "$(res_of reconnect-short)" = OBJECT_NAME_NOT_FOUND
+expect "durable.resilient-plain-not-kept" "$RES" \
+	test "$(res_of reconnect-plain)" = OBJECT_NAME_NOT_FOUND
+
 finish
