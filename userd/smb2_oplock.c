@@ -11,7 +11,9 @@
  * Opens for attributes only ("stat opens") neither break nor get oplocks.
  * A CREATE that fails the share-mode check against a batch holder first
  * breaks it and waits (the holder may close), then is evaluated again
- * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that.
+ * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that. A
+ * rename that takes handle caching from other leases waits for their
+ * acknowledgments the same way, parked and run again (MS-SMB2 3.3.5.21.1).
  * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
