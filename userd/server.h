@@ -375,7 +375,14 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
  */
 u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 			      const char *stream, bool overwrite);
-/* Re-run the parked CREATEs whose breaks have ended (the loop, between events). */
+/*
+ * A rename through o broke other leases' handle caching (r a SET_INFO):
+ * park it to run again once those breaks end (STATUS_PENDING). Inside a
+ * compound, before its last request, it cannot go async: it goes on at
+ * once (STATUS_SUCCESS).
+ */
+u32 dfs_oplock_rename_wait(struct dfs_req *r, const struct dfs_open *o);
+/* Re-run the parked requests whose breaks have ended (the loop, between events). */
 void dfs_oplock_run_retries(struct dfs_server *srv);
 
 /*

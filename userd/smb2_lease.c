@@ -316,17 +316,20 @@ void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o)
 	break_readers(srv, o, false);
 }
 
-void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o)
+bool dfs_lease_rename_break(struct dfs_server *srv, const struct dfs_open *o)
 {
 	struct dfs_lease *l;
+	bool wait = false;
 
 	for (l = srv->leases; l; l = l->next) {
 		u32 eff = dfs_lease_effective(l);
 
 		if (l != o->lease && (eff & SMB2_LEASE_HANDLE) &&
-		    lease_on(l, o->dev, o->ino, o->stream))
-			dfs_lease_break(srv, l, eff & ~SMB2_LEASE_HANDLE);
+		    lease_on(l, o->dev, o->ino, o->stream) &&
+		    dfs_lease_break(srv, l, eff & ~SMB2_LEASE_HANDLE))
+			wait = true;
 	}
+	return wait;
 }
 
 bool dfs_lease_share_conflict(struct dfs_server *srv, u64 dev, u64 ino,

@@ -129,8 +129,12 @@ void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o);
  * ends that break, so a v2 epoch does not move again.
  */
 void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o);
-/* o renamed its file: other leases on it lose handle caching. */
-void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o);
+/*
+ * o is about to rename its file: other leases on it lose handle caching
+ * (their cached handles would name a moved file). True if an ack is
+ * awaited: the rename waits for it (MS-SMB2 3.3.5.21.1).
+ */
+bool dfs_lease_rename_break(struct dfs_server *srv, const struct dfs_open *o);
 /*
  * A CREATE met a sharing violation on that data: leases with handle
  * caching are broken to give their handles up. True if an ack is awaited.
