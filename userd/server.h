@@ -466,11 +466,14 @@ void dfs_kernel_open_gone(struct dfs_open *o);
 /* The first byte-range lock on o's file: revoke its opens' fast path. */
 void dfs_kernel_file_locked(struct dfs_open *o);
 /*
- * Oplocks or write-time state of o's file changed: what the module may do
- * with its opens' WRITEs follows (FID_UPDATE), before the reply goes out.
+ * Oplocks, leases or write-time state of o's file changed: what the module
+ * may do with its opens' WRITEs follows (FID_UPDATE), before the reply
+ * goes out.
  */
 void dfs_kernel_file_changed(struct dfs_server *srv,
 			     const struct dfs_open *o);
+/* The same for the file (dev, ino), named by a lease rather than an open */
+void dfs_kernel_data_changed(struct dfs_server *srv, u64 dev, u64 ino);
 /* A connection the daemon ends (timeouts, session kill). */
 void dfs_kernel_conn_gone(struct dfs_conn *c);
 

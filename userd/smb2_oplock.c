@@ -28,7 +28,9 @@
  * next to an oplock; an oplock requester gets none next to a handle lease,
  * level II next to any other. Opens with the same lease key never break
  * each other, and a lone one upgrades its lease to a superset it asks for.
- * Kernel mode offers no leases, so the module only needs the level II rule.
+ * In kernel mode the same goes for leases: while another key's lease caches
+ * the data for reading, the module asks before each WRITE, and we break
+ * that read caching then (dfs_lease_other_reader, smb2_lease.c).
  */
 #include <stdlib.h>
 #include <sys/stat.h>
