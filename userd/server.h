@@ -179,6 +179,10 @@ struct dfs_open {
 	bool oplock_breaking;		/* break sent, acknowledgment awaited */
 	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
 	bool pending;			/* its CREATE waits for an oplock break */
+	/* its CREATE's DH2Q CreateGuid: a replay of it finds the open by it */
+	bool has_create_guid;
+	u8 create_guid[16];
+	u32 create_action;		/* what its CREATE did: a replay repeats it */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u32 kernel_flags;		/* ... with these DITTOFS_FID_F_* now */
 	u64 position;			/* FilePositionInformation */
@@ -350,6 +354,8 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len, const struct dfs_durable_req *dur, u32 lease_want);
 /* The data of the create context `name` in a CREATE response, or NULL. */
 u8 *dfs_create_rsp_find(u8 *body, u32 len, const char *name);
+/* A CREATE request body's DH2Q CreateGuid: false if it has none (smb2_create.c) */
+bool dfs_create_req_guid(const u8 *body, u32 len, u8 guid[16]);
 /*
  * Append a create context to a CREATE response body of len bytes (room:
  * cap); returns the new length (smb2_create.c).
@@ -375,6 +381,9 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
  */
 u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 			      const char *stream, bool overwrite);
+/* Is a CREATE of the session with DH2Q CreateGuid guid parked that way? */
+bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
+			      const u8 guid[16]);
 /* Re-run the parked CREATEs whose breaks have ended (the loop, between events). */
 void dfs_oplock_run_retries(struct dfs_server *srv);
 

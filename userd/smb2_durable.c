@@ -47,7 +47,6 @@ struct dfs_durable {
 	u8 create_guid[16];
 	u8 client_guid[16];
 	u32 timeout_ms;			/* how long it may stay disconnected */
-	u32 create_action;		/* what its CREATE did, for a replay */
 	bool disconnected;
 	u64 deadline_ms;		/* monotonic: then it closes */
 	/* while disconnected: the owner o->sess and o->tree point at */
@@ -303,9 +302,12 @@ int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
 		return -1;
 	d->version = rec->version;
 	memcpy(d->create_guid, rec->create_guid, 16);
+	/* once reclaimed, a replay of its CREATE finds it as before the restart */
+	o->has_create_guid = d->version == 2;
+	memcpy(o->create_guid, rec->create_guid, 16);
 	memcpy(d->client_guid, rec->client_guid, 16);
 	d->timeout_ms = rec->timeout_ms;
-	d->create_action = FILE_OPENED;
+	o->create_action = FILE_OPENED;
 	d->disconnected = true;
 	d->deadline_ms = deadline_ms;
 	d->hold_sess = o->sess;
@@ -390,7 +392,6 @@ u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
 
 	if (!grant(c->srv, c, d, o, name, data))
 		return len;
-	o->durable->create_action = dfs_get_le32(body + 4);
 	return dfs_create_rsp_append(body, len, cap, name, data, sizeof(data));
 }
 
@@ -634,39 +635,37 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 	return STATUS_SUCCESS;
 }
 
-struct dfs_open *dfs_durable_replay(struct dfs_req *r,
-				    const struct dfs_durable_req *d)
+u32 dfs_durable_replay(struct dfs_req *r, const struct dfs_durable_req *d,
+		       struct dfs_open **out)
 {
 	static const u8 zero[16];
 	struct dfs_server *srv = r->srv;
 	struct dfs_open *o;
 	u32 i;
 
+	*out = NULL;
 	if (!d->v2_req || !(r->flags & SMB2_FLAGS_REPLAY_OPERATION) ||
 	    !memcmp(d->create_guid, zero, 16))
-		return NULL;
+		return STATUS_SUCCESS;
+	/* a disconnected open is reclaimed by DH2C, not by a replay */
 	for (i = 0; i < srv->opens_cap; i++) {
 		o = srv->opens[i];
-		if (o && o->durable && !o->durable->disconnected &&
+		if (o && o->has_create_guid && !dfs_durable_disconnected(o) &&
 		    o->sess == r->sess && o->tree == r->tree &&
-		    !memcmp(o->durable->create_guid, d->create_guid, 16))
-			return o;
+		    !memcmp(o->create_guid, d->create_guid, 16)) {
+			if (o->pending)
+				return STATUS_FILE_NOT_AVAILABLE;
+			*out = o;
+			return STATUS_SUCCESS;
+		}
 	}
-	return NULL;
+	/* the first attempt met a sharing violation and waits to run again */
+	if (dfs_oplock_create_parked(srv, r->sess->dp.id, d->create_guid))
+		return STATUS_FILE_NOT_AVAILABLE;
+	return STATUS_SUCCESS;
 }
 
 u32 dfs_durable_timeout(const struct dfs_open *o)
 {
 	return o->durable ? o->durable->timeout_ms : 0;
-}
-
-void dfs_durable_set_action(struct dfs_open *o, u32 action)
-{
-	if (o->durable)
-		o->durable->create_action = action;
-}
-
-u32 dfs_durable_action(const struct dfs_open *o)
-{
-	return o->durable ? o->durable->create_action : FILE_OPENED;
 }

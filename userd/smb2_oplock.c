@@ -686,6 +686,27 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 	return wait ? park_retry(r, dev, ino, stream) : STATUS_SHARING_VIOLATION;
 }
 
+bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
+			      const u8 guid[16])
+{
+	struct dfs_conn *c;
+	struct dfs_async *a;
+	u8 g[16];
+
+	for (c = srv->conns; c; c = c->next) {
+		for (a = c->asyncs; a; a = a->next) {
+			const struct retry *w = a->priv;
+
+			if (a->cancel == retry_cancel && w &&
+			    a->session_id == session_id &&
+			    dfs_create_req_guid(w->body, w->len, g) &&
+			    !memcmp(g, guid, 16))
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool retry_blocked(struct dfs_server *srv, const struct retry *w)
 {
 	u32 i;
