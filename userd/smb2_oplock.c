@@ -48,6 +48,8 @@ struct waiter {
 	u8 requested;		/* the oplock level its CREATE asked for */
 	bool overwrite;		/* it truncates: read leases go once it is done */
 	u32 lease_want;		/* with a lease: the state it asked for */
+	bool lease_unseen;	/* ... made by this CREATE: its client has
+				 * not seen an epoch of it yet */
 	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
 	u32 cap;		/* room in body: len + a durable context */
@@ -343,6 +345,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
 	w->overwrite = overwrites(r);
 	w->lease_want = lease_want;
+	w->lease_unseen = o->lease && o->lease->nopens == 1;
 	if (dur)
 		w->dur = *dur;
 	w->len = len;
@@ -396,7 +399,8 @@ static void late_lease(struct dfs_server *srv, struct dfs_lease *l,
 	st = dfs_lease_upgrade(l->state, w->lease_want, false, false);
 	if (st == l->state)
 		return;
-	if (l->version == 2)
+	/* the response is the first the client hears of it: one epoch */
+	if (l->version == 2 && !w->lease_unseen)
 		l->epoch++;
 	l->state = st;
 	dfs_durable_lease_changed(srv, l);
