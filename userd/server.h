@@ -149,6 +149,13 @@ struct dfs_async {
 	bool sign;			/* the request was signed */
 	bool encrypt;			/* the request came encrypted */
 	struct dfs_open *open;		/* the open it belongs to, if any */
+	/*
+	 * A CREATE waiting for a break goes on when its connection is lost
+	 * while the session has another channel: the open it makes is the
+	 * session's, for a replay to find (orphaned: no one gets the answer)
+	 */
+	bool outlives_channel;
+	bool orphaned;
 	u32 close_status;		/* completion status when that open closes */
 	/* called before the operation is completed as cancelled or torn down */
 	void (*cancel)(struct dfs_async *a);
@@ -449,7 +456,11 @@ void dfs_async_complete(struct dfs_async *a, u32 status, const u8 *body, u32 bod
 struct dfs_async *dfs_async_find_cancel(struct dfs_conn *c, const u8 *cancel_hdr);
 /* Complete every pending operation on an open with status (close, tree gone). */
 void dfs_async_complete_open(struct dfs_open *o, u32 status);
-/* Forget every pending operation of a connection that is going away. */
+/*
+ * Forget every pending operation of a connection that is going away, but
+ * those that outlive their channel: another channel of the session keeps
+ * them, orphaned.
+ */
 void dfs_async_drop_conn(struct dfs_conn *c);
 /*
  * Queue an unsolicited PDU (built at buf + DFS_DP_ASYNC_ROOM, len bytes),

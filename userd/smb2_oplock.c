@@ -354,6 +354,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	o->pending = true;
 	a->priv = w;
 	a->cancel = waiter_cancel;
+	a->outlives_channel = true;
 	log_debug("CREATE waits for an oplock break on inode %llu",
 		  (unsigned long long)o->ino);
 	return STATUS_PENDING;
@@ -629,6 +630,7 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	}
 	a->priv = w;
 	a->cancel = retry_cancel;
+	a->outlives_channel = true;
 	log_debug("CREATE waits for a batch oplock break on inode %llu",
 		  (unsigned long long)ino);
 	return STATUS_PENDING;
