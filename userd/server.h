@@ -190,6 +190,7 @@ struct dfs_open {
 	bool has_create_guid;
 	u8 create_guid[16];
 	u32 create_action;		/* what its CREATE did: a replay repeats it */
+	u16 channel_seq;		/* newest ChannelSequence used on it */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u32 kernel_flags;		/* ... with these DITTOFS_FID_F_* now */
 	u64 position;			/* FilePositionInformation */
@@ -286,6 +287,11 @@ struct dfs_req {
 	u64 *compound_fid;		/* [0]=persistent, [1]=volatile */
 	struct dfs_pdu_out *out;
 	struct dfs_async *async;	/* set by a handler that returns STATUS_PENDING */
+	/*
+	 * dfs_open_lookup: the request's ChannelSequence is older than the
+	 * open's; WRITE, SET_INFO and IOCTL then fail (MS-SMB2 3.3.5.2.10)
+	 */
+	bool channel_stale;
 };
 
 typedef u32 (*dfs_handler_fn)(struct dfs_req *r);
@@ -422,8 +428,14 @@ void dfs_server_tick(struct dfs_server *srv);
 struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);
 /* An open with a given FileId (persistent = volatile), if its slot is free */
 struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t);
-/* Resolve a request's FileId, honouring the related-compound 0xFF..FF id. */
+/*
+ * Resolve a request's FileId, honouring the related-compound 0xFF..FF id;
+ * a newer ChannelSequence becomes the open's, an older one sets
+ * r->channel_stale.
+ */
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
+/* The request's ChannelSequence (SMB 3.x; 0 before, where it is Status) */
+u16 dfs_req_channel_seq(const struct dfs_req *r);
 void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);
 /* Close every open of a tree / session (tree disconnect, logoff). */
 void dfs_open_close_tree(struct dfs_server *srv, struct dfs_tree *t);

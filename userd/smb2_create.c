@@ -719,6 +719,7 @@ static u32 register_open(struct dfs_req *r, struct create_args *a,
 	o->delete_on_close = a->opts & FILE_DELETE_ON_CLOSE;
 	o->dev = res->st.dev;
 	o->ino = res->st.ino;
+	o->channel_seq = dfs_req_channel_seq(r);
 	if (a->dur.v2_req) {
 		o->has_create_guid = true;
 		memcpy(o->create_guid, a->dur.create_guid, 16);
