@@ -156,6 +156,7 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 		r->compound_fid[1] = o->volatile_id;
 	}
 	note_channel_seq(r, o);
+	o->create_seen = true;
 	return o;
 }
 

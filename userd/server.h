@@ -190,6 +190,8 @@ struct dfs_open {
 	bool has_create_guid;
 	u8 create_guid[16];
 	u32 create_action;		/* what its CREATE did: a replay repeats it */
+	/* a later request used it: the client has the CREATE's answer */
+	bool create_seen;
 	u16 channel_seq;		/* newest ChannelSequence used on it */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u32 kernel_flags;		/* ... with these DITTOFS_FID_F_* now */

@@ -1048,7 +1048,7 @@ u32 smb2_create(struct dfs_req *r)
 				    dfs_get_le32(b + CR_CTX_LENGTH), a);
 	o = NULL;
 	if (!st)
-		st = dfs_durable_replay(r, &a->dur, &o);
+		st = dfs_durable_by_create_guid(r, &a->dur, &o);
 	if (o) {
 		/* a replay of a CREATE that took effect: the same open again */
 		st = respond_replay(r, a, o);

@@ -635,32 +635,47 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 	return STATUS_SUCCESS;
 }
 
-u32 dfs_durable_replay(struct dfs_req *r, const struct dfs_durable_req *d,
-		       struct dfs_open **out)
+/* The open a replayed CREATE repeats, if o is it */
+static bool replays(const struct dfs_req *r, const struct dfs_open *o)
+{
+	return o->sess == r->sess && o->tree == r->tree && !o->create_seen;
+}
+
+u32 dfs_durable_by_create_guid(struct dfs_req *r,
+			       const struct dfs_durable_req *d,
+			       struct dfs_open **out)
 {
 	static const u8 zero[16];
+	bool replay = r->flags & SMB2_FLAGS_REPLAY_OPERATION;
 	struct dfs_server *srv = r->srv;
 	struct dfs_open *o;
 	u32 i;
 
 	*out = NULL;
-	if (!d->v2_req || !(r->flags & SMB2_FLAGS_REPLAY_OPERATION) ||
-	    !memcmp(d->create_guid, zero, 16))
+	if (!d->v2_req || !memcmp(d->create_guid, zero, 16))
 		return STATUS_SUCCESS;
 	/* a disconnected open is reclaimed by DH2C, not by a replay */
 	for (i = 0; i < srv->opens_cap; i++) {
 		o = srv->opens[i];
-		if (o && o->has_create_guid && !dfs_durable_disconnected(o) &&
-		    o->sess == r->sess && o->tree == r->tree &&
-		    !memcmp(o->create_guid, d->create_guid, 16)) {
-			if (o->pending)
-				return STATUS_FILE_NOT_AVAILABLE;
-			*out = o;
-			return STATUS_SUCCESS;
+		if (!o || !o->has_create_guid || dfs_durable_disconnected(o) ||
+		    memcmp(o->create_guid, d->create_guid, 16))
+			continue;
+		if (!replay) {
+			if (!memcmp(o->sess->conn->client_guid,
+				    r->conn->client_guid, 16))
+				return STATUS_DUPLICATE_OBJECTID;
+			continue;
 		}
+		if (!replays(r, o))
+			continue;
+		if (o->pending)
+			return STATUS_FILE_NOT_AVAILABLE;
+		*out = o;
+		return STATUS_SUCCESS;
 	}
 	/* the first attempt met a sharing violation and waits to run again */
-	if (dfs_oplock_create_parked(srv, r->sess->dp.id, d->create_guid))
+	if (replay && dfs_oplock_create_parked(srv, r->sess->dp.id,
+					       d->create_guid))
 		return STATUS_FILE_NOT_AVAILABLE;
 	return STATUS_SUCCESS;
 }

@@ -40,14 +40,17 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 			  const struct dfs_lease_req *lr, const char *path,
 			  struct dfs_open **out);
 /*
- * A DH2Q create with SMB2_FLAGS_REPLAY_OPERATION (MS-SMB2 3.3.5.9.10):
- * *out gets the open the first attempt made, found by CreateGuid (then its
- * response is sent again), or NULL when there is none (the replay is run
- * as a new CREATE). STATUS_FILE_NOT_AVAILABLE while the first attempt is
- * itself still waiting for a break.
+ * A DH2Q CREATE's CreateGuid (MS-SMB2 3.3.5.9.10). With
+ * SMB2_FLAGS_REPLAY_OPERATION: *out gets the open its first attempt made
+ * (then its response is sent again), or NULL when there is none or the
+ * client has used it since (the replay is run as a new CREATE);
+ * STATUS_FILE_NOT_AVAILABLE while the first attempt still waits for a
+ * break. Without: STATUS_DUPLICATE_OBJECTID if an open of the client has
+ * that CreateGuid already.
  */
-u32 dfs_durable_replay(struct dfs_req *r, const struct dfs_durable_req *d,
-		       struct dfs_open **out);
+u32 dfs_durable_by_create_guid(struct dfs_req *r,
+			       const struct dfs_durable_req *d,
+			       struct dfs_open **out);
 /*
  * A new open got its oplock: make it durable if asked and allowed. Writes
  * the response context data (8 bytes) to ctx_data and its name to
