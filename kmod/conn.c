@@ -32,6 +32,9 @@ module_param(pdu_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(pdu_timeout_ms,
 		 "How long a request waits for dittofsd's answer before it fails with STATUS_SERVER_UNAVAILABLE (ms)");
 
+/* How long a SEND waits for the worker to write out earlier responses */
+#define DFS_SEND_ORDER_MS 5000
+
 DEFINE_MUTEX(dfs_conns_lock);
 LIST_HEAD(dfs_conns);
 static atomic64_t dfs_conn_ids = ATOMIC64_INIT(0);
@@ -77,6 +80,41 @@ long dfs_up_wait(struct dfs_conn *conn, u64 cookie)
 }
 
 /*
+ * What the daemon answered so far has been written out, or is part of a
+ * compound response still being built (the worker goes up again for its
+ * next request): SENDs waiting behind it may go.
+ */
+void dfs_conn_caught_up(struct dfs_conn *conn)
+{
+	mutex_lock(&conn->up_lock);
+	WRITE_ONCE(conn->rsp_sent, conn->rsp_given);
+	mutex_unlock(&conn->up_lock);
+	wake_up_all(&conn->up_wq);
+}
+
+/*
+ * A SEND (an unsolicited PDU of the daemon's) goes out behind the responses
+ * the daemon handed the worker before it: an async request's final response
+ * must not overtake its interim one, which a client would then take for the
+ * answer to a request it no longer has, and drop the connection. PDU_DOWN
+ * only wakes the worker, which signs and writes the response later, while a
+ * SEND writes at once. Bounded: a client that does not read holds up the
+ * daemon no longer than that.
+ */
+void dfs_conn_send_in_order(struct dfs_conn *conn)
+{
+	u64 given;
+
+	mutex_lock(&conn->up_lock);
+	given = conn->rsp_given;
+	mutex_unlock(&conn->up_lock);
+	wait_event_interruptible_timeout(conn->up_wq,
+			READ_ONCE(conn->rsp_sent) >= given ||
+			READ_ONCE(conn->closing),
+			msecs_to_jiffies(DFS_SEND_ORDER_MS));
+}
+
+/*
  * The request goes up to the control side; answer it with an error when
  * there is nobody to ask or no answer in time (MS-SMB2 3.3.4.4 lists
  * STATUS_SERVER_UNAVAILABLE for a server that is not ready to process a
@@ -89,6 +127,7 @@ static int dfs_up(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	u32 status = STATUS_SERVER_UNAVAILABLE;
 	int ret;
 
+	dfs_conn_caught_up(conn);
 	mutex_lock(&conn->up_lock);
 	cookie = ++conn->up_seq;
 	conn->up_state = DFS_UP_WAITING;
@@ -320,6 +359,7 @@ static int dfs_conn_frame(struct dfs_conn *conn)
 
 		ret = ret ? ret : sret;
 	}
+	dfs_conn_caught_up(conn);
 	dfs_frame_free(conn, frame, len);
 	return ret;
 }

@@ -114,6 +114,14 @@ struct dfs_conn {
 	struct dfs_fid *up_fid;		/* an IO_VERDICT is waiting instead */
 	u32 up_verdict;			/* its answer: 0 or an NTSTATUS */
 	u32 up_verdict_flags;		/* and enum dittofs_verdict_flag */
+	/*
+	 * Responses PDU_DOWN handed to the worker, and how many of those it
+	 * has written out (or given up on): a SEND waits for the difference
+	 * (dfs_conn_send_in_order). Both under up_lock; rsp_sent is also
+	 * read without it.
+	 */
+	u64 rsp_given;
+	u64 rsp_sent;
 
 	struct dfs_counters stats;
 };
@@ -130,6 +138,8 @@ void dfs_conn_close(struct dfs_conn *conn, int reason);
 void dfs_conn_close_all(void);
 int dfs_conn_send(struct dfs_conn *conn, const u8 *buf, u32 len);
 long dfs_up_wait(struct dfs_conn *conn, u64 cookie);
+void dfs_conn_caught_up(struct dfs_conn *conn);
+void dfs_conn_send_in_order(struct dfs_conn *conn);
 
 /* outbuf.c: what a connection may make the kernel hold (conn->lock held) */
 bool dfs_conn_authed(struct dfs_conn *conn);

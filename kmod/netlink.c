@@ -555,6 +555,7 @@ static int dfs_genl_pdu_down(struct sk_buff *skb, struct genl_info *info)
 			   nla_get_u16(info->attrs[DITTOFS_A_DIALECT]) : 0;
 done:
 	conn->up_state = DFS_UP_DONE;
+	conn->rsp_given++;
 	wake_up_all(&conn->up_wq);
 out:
 	mutex_unlock(&conn->up_lock);
@@ -591,6 +592,7 @@ static int dfs_genl_send(struct sk_buff *skb, struct genl_info *info)
 	}
 	dfs_pdu_copy(info, buf + DFS_DP_ASYNC_ROOM);
 
+	dfs_conn_send_in_order(conn);
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
 		ret = -ENOTCONN;

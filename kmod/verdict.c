@@ -28,6 +28,7 @@ int dfs_verdict_ask(struct dfs_conn *conn, const struct dfs_pdu_in *in,
 	u64 cookie;
 	int ret;
 
+	dfs_conn_caught_up(conn);
 	mutex_lock(&conn->up_lock);
 	cookie = ++conn->up_seq;
 	conn->up_state = DFS_UP_WAITING;

@@ -37,6 +37,7 @@ struct dfs_async *dfs_async_new(struct dfs_req *r)
 	a->credit_charge = r->credit_charge;
 	a->sign = r->in->signed_ok;
 	a->encrypt = r->in->encrypted;
+	a->channel_seq = dfs_req_channel_seq(r);
 	a->next = r->conn->asyncs;
 	r->conn->asyncs = a;
 	r->async = a;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "userd/config.h"
@@ -166,7 +167,63 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* A new file beside the original with its mode, owner and contents. */
+/*
+ * The replacement must look like the original to everything but its text:
+ * ACLs (system.posix_acl_access), security labels and user attributes live in
+ * extended attributes, which a rename would otherwise drop. Any one that
+ * cannot be carried over stops the edit, with nothing changed.
+ */
+/* One attribute NAME from the original onto FD; 0 or -errno. */
+static int copy_xattr(const char *path, const char *name, int fd)
+{
+	ssize_t len = lgetxattr(path, name, NULL, 0), got;
+	char *val;
+	int rc = 0;
+
+	if (len < 0)
+		return -errno;
+	val = malloc((size_t)len + 1);
+	if (!val)
+		return -ENOMEM;
+	got = lgetxattr(path, name, val, (size_t)len);
+	if (got != len)
+		rc = got < 0 ? -errno : -EAGAIN;	/* it changed meanwhile */
+	else if (fsetxattr(fd, name, val, (size_t)len, 0))
+		rc = -errno;
+	free(val);
+	return rc;
+}
+
+static int copy_xattrs(struct edit *e, int fd)
+{
+	ssize_t len = llistxattr(e->real, NULL, 0);
+	char *names;
+	int rc = 0;
+
+	if (len < 0 && errno == ENOTSUP)
+		return 0;
+	if (len < 0)
+		return SYS_FAIL(e, "cannot list its extended attributes");
+	if (len == 0)
+		return 0;
+	names = malloc((size_t)len);
+	if (!names)
+		return efail(e, -ENOMEM, "out of memory");
+	len = llistxattr(e->real, names, (size_t)len);
+	if (len < 0)
+		rc = SYS_FAIL(e, "cannot list its extended attributes");
+	for (char *n = names; !rc && n < names + len; n += strlen(n) + 1) {
+		rc = copy_xattr(e->real, n, fd);
+		if (rc)
+			efail(e, rc, "cannot keep its extended attribute %s on the new file: %s; nothing was changed",
+			      n, strerror(-rc));
+	}
+	free(names);
+	return rc;
+}
+
+/* A new file beside the original with its mode, owner, attributes and
+ * contents. */
 static int write_temp(struct edit *e, const struct dfs_conf_text *t,
 		      char *tmp, size_t cap)
 {
@@ -186,6 +243,9 @@ static int write_temp(struct edit *e, const struct dfs_conf_text *t,
 		      (unsigned)e->st.st_gid, strerror(-rc));
 		goto fail;
 	}
+	rc = copy_xattrs(e, fd);
+	if (rc)
+		goto fail;
 	rc = write_all(fd, t->buf, t->len);
 	if (!rc && fsync(fd))
 		rc = -errno;

@@ -33,6 +33,7 @@
 #include "userd/kmod_query.h"
 #include "userd/limits.h"
 #include "userd/log.h"
+#include "userd/smb2_lease.h"
 
 /* Large enough for one PDU of DFS_MAX_FRAME plus attributes */
 #define NL_BUF_SIZE (DFS_MAX_FRAME + 64 * 1024)
@@ -252,15 +253,17 @@ static void push_tree(struct dfs_kernel *k, struct dfs_tree *t)
 
 /*
  * A WRITE on o has work only we do: breaking the level II oplocks on its
- * data (smb2_oplock.c), or the delayed write time of o (wtime.c), whose
- * first WRITE schedules the update and whose WRITEs must not move a time
- * the client set. Such WRITEs ask first (ASK_WRITE): the data still moves
- * in the module, cheaper than carrying up to 8 MiB up in PDU_UP parts.
+ * data (smb2_oplock.c) or the read caching other lease keys hold on it
+ * (smb2_lease.c, MS-SMB2 3.3.4.7), or the delayed write time of o
+ * (wtime.c), whose first WRITE schedules the update and whose WRITEs must
+ * not move a time the client set. Such WRITEs ask first (ASK_WRITE): the
+ * data still moves in the module, cheaper than carrying up to 8 MiB up in
+ * PDU_UP parts. READs break nothing, leases included: they stay fast.
  */
 static bool write_needs_us(struct dfs_server *srv, const struct dfs_open *o)
 {
 	return !o->wtime.triggered || o->wtime.frozen ||
-	       dfs_oplock_level2_held(srv, o);
+	       dfs_oplock_level2_held(srv, o) || dfs_lease_other_reader(srv, o);
 }
 
 /*
@@ -432,7 +435,7 @@ void dfs_kernel_file_locked(struct dfs_open *o)
 	}
 }
 
-void dfs_kernel_file_changed(struct dfs_server *srv, const struct dfs_open *o)
+void dfs_kernel_data_changed(struct dfs_server *srv, u64 dev, u64 ino)
 {
 	struct dfs_kernel *k = srv->kernel;
 	u32 i, flags;
@@ -442,12 +445,17 @@ void dfs_kernel_file_changed(struct dfs_server *srv, const struct dfs_open *o)
 	for (i = 0; i < srv->opens_cap; i++) {
 		struct dfs_open *x = srv->opens[i];
 
-		if (!x || !x->in_kernel || x->dev != o->dev || x->ino != o->ino)
+		if (!x || !x->in_kernel || x->dev != dev || x->ino != ino)
 			continue;
 		flags = fast_flags(srv, x);
 		if (flags != x->kernel_flags)
 			fid_update(k, x, flags);
 	}
+}
+
+void dfs_kernel_file_changed(struct dfs_server *srv, const struct dfs_open *o)
+{
+	dfs_kernel_data_changed(srv, o->dev, o->ino);
 }
 
 void dfs_kernel_conn_gone(struct dfs_conn *c)
@@ -681,8 +689,9 @@ static void on_io_verdict(struct dfs_kernel *k, struct nlattr **tb)
 					   nla_get_u32(tb[DITTOFS_A_LENGTH]), write);
 	/*
 	 * An allowed WRITE does what a WRITE through us does: level II holders
-	 * hear of it before the data changes, and the write time is ours to
-	 * move (the module puts the mtime back after writing).
+	 * and other keys' read leases are broken before the data changes, and
+	 * the write time is ours to move (the module puts the mtime back after
+	 * writing).
 	 */
 	if (!status && write) {
 		dfs_wtime_written(o, NULL);

@@ -106,8 +106,10 @@ struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t)
 
 u16 dfs_req_channel_seq(const struct dfs_req *r)
 {
-	if (!r->hdr || r->conn->dialect < SMB2_DIALECT_300)
+	if (r->conn->dialect < SMB2_DIALECT_300)
 		return 0;
+	if (!r->hdr)
+		return r->async ? r->async->channel_seq : 0;
 	return dfs_get_le16(r->hdr + SMB2_HDR_STATUS);
 }
 
@@ -121,6 +123,9 @@ static void note_channel_seq(struct dfs_req *r, struct dfs_open *o)
 {
 	u16 seq = dfs_req_channel_seq(r);
 
+	/* a request we run again ourselves passed the check the first time */
+	if (!r->hdr)
+		return;
 	r->channel_stale = (u16)(seq - o->channel_seq) > 0x7FFF;
 	if (!r->channel_stale)
 		o->channel_seq = seq;

@@ -156,6 +156,7 @@ struct dfs_async {
 	 */
 	bool outlives_channel;
 	bool orphaned;
+	u16 channel_seq;		/* the request's ChannelSequence */
 	u32 close_status;		/* completion status when that open closes */
 	/* called before the operation is completed as cancelled or torn down */
 	void (*cancel)(struct dfs_async *a);
@@ -399,7 +400,14 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 /* Is a CREATE of the session with DH2Q CreateGuid guid parked that way? */
 bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
 			      const u8 guid[16]);
-/* Re-run the parked CREATEs whose breaks have ended (the loop, between events). */
+/*
+ * A rename through o broke other leases' handle caching (r a SET_INFO):
+ * park it to run again once those breaks end (STATUS_PENDING). Inside a
+ * compound, before its last request, it cannot go async: it goes on at
+ * once (STATUS_SUCCESS).
+ */
+u32 dfs_oplock_rename_wait(struct dfs_req *r, const struct dfs_open *o);
+/* Re-run the parked requests whose breaks have ended (the loop, between events). */
 void dfs_oplock_run_retries(struct dfs_server *srv);
 
 /*
@@ -436,7 +444,10 @@ struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t)
  * r->channel_stale.
  */
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
-/* The request's ChannelSequence (SMB 3.x; 0 before, where it is Status) */
+/*
+ * The request's ChannelSequence (SMB 3.x; 0 before, where it is Status);
+ * for one the server runs again, the one it came with.
+ */
 u16 dfs_req_channel_seq(const struct dfs_req *r);
 void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);
 /* Close every open of a tree / session (tree disconnect, logoff). */
@@ -493,11 +504,14 @@ void dfs_kernel_open_gone(struct dfs_open *o);
 /* The first byte-range lock on o's file: revoke its opens' fast path. */
 void dfs_kernel_file_locked(struct dfs_open *o);
 /*
- * Oplocks or write-time state of o's file changed: what the module may do
- * with its opens' WRITEs follows (FID_UPDATE), before the reply goes out.
+ * Oplocks, leases or write-time state of o's file changed: what the module
+ * may do with its opens' WRITEs follows (FID_UPDATE), before the reply
+ * goes out.
  */
 void dfs_kernel_file_changed(struct dfs_server *srv,
 			     const struct dfs_open *o);
+/* The same for the file (dev, ino), named by a lease rather than an open */
+void dfs_kernel_data_changed(struct dfs_server *srv, u64 dev, u64 ino);
 /* A connection the daemon ends (timeouts, session kill). */
 void dfs_kernel_conn_gone(struct dfs_conn *c);
 

@@ -41,12 +41,16 @@
 /* DH2Q timeouts we accept (ms): 0 asks for ours; larger ones are capped */
 #define V2_MAX_TIMEOUT_MS (300u * 1000)
 #define DH2_FLAG_PERSISTENT 0x00000002u
+/* NETWORK_RESILIENCY_REQUEST: Timeout (ms) and Reserved (MS-SMB2 2.2.31.3) */
+#define RESILIENCY_REQ_SIZE 8
 
 struct dfs_durable {
 	u8 version;			/* 1 = DHnQ, 2 = DH2Q */
 	u8 create_guid[16];
 	u8 client_guid[16];
 	u32 timeout_ms;			/* how long it may stay disconnected */
+	bool resilient;			/* FSCTL_LMR_REQUEST_RESILIENCY made it so */
+	u32 resilient_ms;		/* ... and then this timeout applies */
 	bool disconnected;
 	u64 deadline_ms;		/* monotonic: then it closes */
 	/* while disconnected: the owner o->sess and o->tree point at */
@@ -64,6 +68,12 @@ struct dfs_durable_state {
 static struct dfs_durable_state *state_of(struct dfs_server *srv)
 {
 	return srv->durable;
+}
+
+/* How long it may stay disconnected: a resilient open's own timeout wins */
+static u32 keep_timeout(const struct dfs_durable *d)
+{
+	return d->resilient ? d->resilient_ms : d->timeout_ms;
 }
 
 /* ---- request parsing -------------------------------------------------- */
@@ -171,7 +181,7 @@ static void fill_record(const struct dfs_open *o, struct dfs_durable_rec *rec)
 	memcpy(rec->client_guid, d->client_guid, 16);
 	rec->access = o->access;
 	rec->share = o->share_access;
-	rec->timeout_ms = d->timeout_ms;
+	rec->timeout_ms = keep_timeout(d);
 	rec->version = d->version;
 	rec->oplock = o->oplock;
 	if (o->lease)
@@ -481,11 +491,13 @@ static void disconnect_one(struct dfs_durable_state *ds, struct dfs_open *o)
 	o->sess->nopens = 1;
 	o->tree = d->hold_tree;
 	d->disconnected = true;
-	d->deadline_ms = dfs_monotonic_ms() + dfs_durable_kept_ms(ds->gone.srv, d->timeout_ms);
+	d->deadline_ms = dfs_monotonic_ms() +
+			 dfs_durable_kept_ms(ds->gone.srv, keep_timeout(d));
 	record(o);
-	log_verbose("durable open %016llx '%s' kept for %u ms",
+	log_verbose("%s open %016llx '%s' kept for %u ms",
+		    d->resilient ? "resilient" : "durable",
 		    (unsigned long long)o->persistent_id, o->path,
-		    dfs_durable_kept_ms(ds->gone.srv, d->timeout_ms));
+		    dfs_durable_kept_ms(ds->gone.srv, keep_timeout(d)));
 }
 
 /* Disconnect the durable opens of connection c, or of session s */
@@ -683,4 +695,60 @@ u32 dfs_durable_by_create_guid(struct dfs_req *r,
 u32 dfs_durable_timeout(const struct dfs_open *o)
 {
 	return o->durable ? o->durable->timeout_ms : 0;
+}
+
+/* ---- resilient handles (MS-SMB2 3.3.5.15.9) --------------------------- */
+
+u32 dfs_resiliency_parse(const u8 *in, u32 in_len, u32 dflt_ms,
+			 u32 *timeout_ms)
+{
+	u32 t;
+
+	if (!in || in_len < RESILIENCY_REQ_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	t = dfs_get_le32(in);
+	/* more than the server allows is refused, not cut down (3.3.5.15.9) */
+	if (t > V2_MAX_TIMEOUT_MS)
+		return STATUS_INVALID_PARAMETER;
+	/* 0 leaves the choice to the server */
+	*timeout_ms = t ? t : (dflt_ms < V2_MAX_TIMEOUT_MS ? dflt_ms :
+			       V2_MAX_TIMEOUT_MS);
+	return STATUS_SUCCESS;
+}
+
+u32 dfs_durable_make_resilient(struct dfs_req *r, struct dfs_open *o,
+			       const u8 *in, u32 in_len)
+{
+	struct dfs_durable *d = o->durable;
+	u32 timeout, st;
+
+	/* 2.0.2 has no resilient handles; nor has a server with durability off */
+	if (r->conn->dialect < SMB2_DIALECT_210 || !r->srv->cfg->durable_timeout ||
+	    o->is_dir || o->stream || o->fd < 0)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	st = dfs_resiliency_parse(in, in_len, r->srv->cfg->durable_timeout * 1000u,
+				  &timeout);
+	if (st)
+		return st;
+	if (!d) {
+		/* kept like a v1 durable open: DHnC reclaims it */
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return STATUS_INSUFFICIENT_RESOURCES;
+		d->version = 1;
+		memcpy(d->client_guid, r->conn->client_guid, 16);
+		d->timeout_ms = timeout;
+		o->durable = d;
+	}
+	d->resilient = true;
+	d->resilient_ms = timeout;
+	record(o);
+	log_debug("open %016llx '%s' resilient for %u ms",
+		  (unsigned long long)o->persistent_id, o->path, timeout);
+	return STATUS_SUCCESS;
+}
+
+bool dfs_durable_resilient(const struct dfs_open *o)
+{
+	return o->durable && o->durable->resilient;
 }

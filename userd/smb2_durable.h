@@ -86,6 +86,23 @@ void dfs_durable_tick(struct dfs_server *srv, u64 now_ms);
 /* An open is being freed: forget its durable state and record. */
 void dfs_durable_open_gone(struct dfs_server *srv, struct dfs_open *o);
 
+/*
+ * NETWORK_RESILIENCY_REQUEST (MS-SMB2 2.2.31.3) of in_len bytes: the
+ * timeout (ms) it asks for, dflt_ms for 0; STATUS_INVALID_PARAMETER when
+ * it is short or asks for more than the server allows (300 s).
+ */
+u32 dfs_resiliency_parse(const u8 *in, u32 in_len, u32 dflt_ms,
+			 u32 *timeout_ms);
+/*
+ * FSCTL_LMR_REQUEST_RESILIENCY (3.3.5.15.9): o survives the loss of its
+ * connection for the timeout asked, as a durable open does (an open that
+ * is not durable becomes one, reclaimed by DHnC).
+ */
+u32 dfs_durable_make_resilient(struct dfs_req *r, struct dfs_open *o,
+			       const u8 *in, u32 in_len);
+/* Was o made resilient? (its LOCKs then check LockSequence, 3.3.5.14) */
+bool dfs_durable_resilient(const struct dfs_open *o);
+
 /* The LMDB record store (state directory), opened and closed by main.c */
 int dfs_durable_start(struct dfs_server *srv);
 void dfs_durable_stop(struct dfs_server *srv);

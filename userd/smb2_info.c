@@ -865,11 +865,15 @@ static u32 do_rename(struct si *s, char *to, bool replace)
 	/* Windows never replaces a directory by rename */
 	if (ret == 0 && S_ISDIR(tst.st_mode))
 		return STATUS_ACCESS_DENIED;
+	/* other clients' cached handles would name a moved file: they go first */
+	if (dfs_lease_rename_break(s->r->srv, s->o)) {
+		st = dfs_oplock_rename_wait(s->r, s->o);
+		if (st)
+			return st;
+	}
 	ret = vfs_rename(root, s->o->path, to, replace);
 	if (ret < 0)
 		return rename_status(-ret);
-	/* other clients' cached handles now name a moved file */
-	dfs_lease_renamed(s->r->srv, s->o);
 	from = strdup(s->o->path);
 	if (!from)
 		return STATUS_NO_MEMORY;

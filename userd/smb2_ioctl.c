@@ -15,6 +15,7 @@
 #include "userd/server.h"
 #include "userd/smb2_streams.h"
 #include "userd/smb2_channel.h"
+#include "userd/smb2_durable.h"
 #include "userd/rpc/pipe.h"
 #include "userd/vfs/vfs.h"
 
@@ -511,6 +512,22 @@ static u32 pipe_transceive(struct dfs_req *r, const struct ioctl_req *q)
 	return st;
 }
 
+/*
+ * FSCTL_LMR_REQUEST_RESILIENCY: the open outlives its connection for a
+ * while (smb2_durable.c). Not as the session's user: the durable record
+ * store belongs to the daemon.
+ */
+static u32 request_resiliency(struct dfs_req *r, const struct ioctl_req *q)
+{
+	struct dfs_open *o = dfs_open_lookup(r, q->fileid);
+	u32 st;
+
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	st = dfs_durable_make_resilient(r, o, q->in, q->in_len);
+	return st ? st : ioctl_rsp(r, q, 0);
+}
+
 /* FSCTLs on an open file */
 static u32 file_fsctl(struct dfs_req *r, const struct ioctl_req *q)
 {
@@ -610,6 +627,9 @@ u32 smb2_ioctl(struct dfs_req *r)
 		return STATUS_FS_DRIVER_REQUIRED;
 	case FSCTL_QUERY_NETWORK_INTERFACE_INFO:
 		return network_interfaces(r, &q);
+	case FSCTL_LMR_REQUEST_RESILIENCY:
+		return r->tree->ipc ? STATUS_INVALID_DEVICE_REQUEST :
+		       request_resiliency(r, &q);
 	case FSCTL_PIPE_TRANSCEIVE:
 		return r->tree->ipc ? pipe_transceive(r, &q) :
 		       STATUS_INVALID_DEVICE_REQUEST;

@@ -13,8 +13,10 @@
  * the lease "breaking" until the client acks or 35 s pass, like an oplock
  * break; conflicts that arrive meanwhile only lower where it must end
  * (pending_to), and the ack starts the next break if that is lower still.
- * Kernel mode offers no leases: dittofs.ko's READ and WRITE fast path does
- * not look at them.
+ * In kernel mode a WRITE that must break other keys' read caching goes
+ * through us: while dfs_lease_other_reader() holds for an open, dittofs.ko
+ * asks before each of its WRITEs (kernel_mode.c), and every change of a
+ * lease's state here tells the module so (dfs_kernel_data_changed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -228,8 +230,8 @@ static void send_lease_break(struct dfs_server *srv, struct dfs_open *o,
  * starts afresh; the next steps of one already going on (after an ack)
  * keep it, as smbtorture's v2_breaking3 and v2_complex1 see Windows do.
  */
-static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
-			bool fresh, bool blocking)
+static bool send_or_note_break(struct dfs_server *srv, struct dfs_lease *l,
+			       u32 to, bool fresh, bool blocking)
 {
 	struct dfs_open *o;
 	bool ack;
@@ -272,6 +274,20 @@ static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
 	return true;
 }
 
+/*
+ * A break lowers what conflicts are judged by at once (the target, while
+ * it waits for the ack): in kernel mode, the WRITEs of other opens of the
+ * data may no longer need to ask us (kernel_mode.c).
+ */
+static bool start_break(struct dfs_server *srv, struct dfs_lease *l, u32 to,
+			bool fresh, bool blocking)
+{
+	bool wait = send_or_note_break(srv, l, to, fresh, blocking);
+
+	dfs_kernel_data_changed(srv, l->dev, l->ino);
+	return wait;
+}
+
 bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to)
 {
 	return start_break(srv, l, to, true, true);
@@ -294,14 +310,30 @@ bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 	return false;
 }
 
+/* Does l cache o's data for reading, under another key than o's? */
+static bool reads_for_other(const struct dfs_lease *l, const struct dfs_open *o)
+{
+	return l != o->lease && (dfs_lease_effective(l) & SMB2_LEASE_READ) &&
+	       lease_on(l, o->dev, o->ino, o->stream);
+}
+
+bool dfs_lease_other_reader(struct dfs_server *srv, const struct dfs_open *o)
+{
+	struct dfs_lease *l;
+
+	for (l = srv->leases; l; l = l->next)
+		if (reads_for_other(l, o))
+			return true;
+	return false;
+}
+
 static void break_readers(struct dfs_server *srv, const struct dfs_open *o,
 			  bool fresh)
 {
 	struct dfs_lease *l;
 
 	for (l = srv->leases; l; l = l->next)
-		if (l != o->lease && (dfs_lease_effective(l) & SMB2_LEASE_READ) &&
-		    lease_on(l, o->dev, o->ino, o->stream))
+		if (reads_for_other(l, o))
 			/* the writer does not wait for the ack */
 			start_break(srv, l, SMB2_LEASE_NONE, fresh, false);
 }
@@ -316,17 +348,20 @@ void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o)
 	break_readers(srv, o, false);
 }
 
-void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o)
+bool dfs_lease_rename_break(struct dfs_server *srv, const struct dfs_open *o)
 {
 	struct dfs_lease *l;
+	bool wait = false;
 
 	for (l = srv->leases; l; l = l->next) {
 		u32 eff = dfs_lease_effective(l);
 
 		if (l != o->lease && (eff & SMB2_LEASE_HANDLE) &&
-		    lease_on(l, o->dev, o->ino, o->stream))
-			dfs_lease_break(srv, l, eff & ~SMB2_LEASE_HANDLE);
+		    lease_on(l, o->dev, o->ino, o->stream) &&
+		    dfs_lease_break(srv, l, eff & ~SMB2_LEASE_HANDLE))
+			wait = true;
 	}
+	return wait;
 }
 
 bool dfs_lease_share_conflict(struct dfs_server *srv, u64 dev, u64 ino,
@@ -377,6 +412,8 @@ void dfs_lease_open_gone(struct dfs_server *srv, struct dfs_open *o)
 		return;
 	was_breaking = l->breaking;
 	lease_free(srv, l);
+	/* its read caching gone, other opens' WRITEs may go fast again */
+	dfs_kernel_data_changed(srv, o->dev, o->ino);
 	/* a break no one will acknowledge now: those waiting on it go on */
 	if (was_breaking)
 		dfs_oplock_release(srv);
@@ -393,6 +430,8 @@ static void break_ended(struct dfs_server *srv, struct dfs_lease *l, u32 state)
 	dfs_durable_lease_changed(srv, l);
 	if (l->state & ~l->pending_to)
 		start_break(srv, l, l->pending_to, false, blocking);
+	else
+		dfs_kernel_data_changed(srv, l->dev, l->ino);
 }
 
 bool dfs_lease_tick(struct dfs_server *srv, u64 now_ms)

@@ -88,7 +88,7 @@ u32 dfs_lease_rsp_data(const struct dfs_lease *l, u8 version, u8 *out);
 
 /* ---- the lease table (smb2_lease.c) ---------------------------------- */
 
-/* Does this connection take leases (2.1+, not kernel mode)? */
+/* Does this connection take leases (2.1 and later)? */
 bool dfs_lease_offered(const struct dfs_req *r);
 /* The lease of the connection's client with this key, if any. */
 struct dfs_lease *dfs_lease_find(struct dfs_server *srv, const u8 *client_guid,
@@ -122,6 +122,12 @@ bool dfs_lease_break(struct dfs_server *srv, struct dfs_lease *l, u32 to);
  * opens to wait for it? */
 bool dfs_lease_breaking_on(struct dfs_server *srv, u64 dev, u64 ino,
 			   const char *stream, const struct dfs_lease *except);
+/*
+ * Does a lease of another key than o's cache o's data for reading? Then a
+ * WRITE through o breaks it (dfs_lease_written), and in kernel mode must
+ * not bypass us.
+ */
+bool dfs_lease_other_reader(struct dfs_server *srv, const struct dfs_open *o);
 /* o's data was written, truncated or locked: other R leases go to none. */
 void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o);
 /*
@@ -129,8 +135,12 @@ void dfs_lease_written(struct dfs_server *srv, const struct dfs_open *o);
  * ends that break, so a v2 epoch does not move again.
  */
 void dfs_lease_truncated(struct dfs_server *srv, const struct dfs_open *o);
-/* o renamed its file: other leases on it lose handle caching. */
-void dfs_lease_renamed(struct dfs_server *srv, const struct dfs_open *o);
+/*
+ * o is about to rename its file: other leases on it lose handle caching
+ * (their cached handles would name a moved file). True if an ack is
+ * awaited: the rename waits for it (MS-SMB2 3.3.5.21.1).
+ */
+bool dfs_lease_rename_break(struct dfs_server *srv, const struct dfs_open *o);
 /*
  * A CREATE met a sharing violation on that data: leases with handle
  * caching are broken to give their handles up. True if an ack is awaited.

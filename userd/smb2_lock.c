@@ -379,16 +379,17 @@ static u32 do_lock(struct dfs_req *r, struct dfs_open *o, const u8 *elems,
  * on another channel when the first one failed; the replay of one that
  * took effect must succeed without locking again. Windows and Samba check
  * it on every 3.x open when multichannel is on, and on durable opens
- * (a client replays after reclaiming one). Returns the bucket (1..64), or
- * 0 when none applies.
+ * (a client replays after reclaiming one), and on resilient ones from
+ * 2.1 on. Returns the bucket (1..64), or 0 when none applies.
  */
 static u32 lock_seq_bucket(const struct dfs_req *r, const struct dfs_open *o,
 			   u32 seq)
 {
 	u32 bucket = seq >> 4;
 
-	if (r->conn->dialect < SMB2_DIALECT_300 ||
-	    (!dfs_multichannel_enabled(r->srv) && !o->durable))
+	if (!dfs_durable_resilient(o) &&
+	    (r->conn->dialect < SMB2_DIALECT_300 ||
+	     (!dfs_multichannel_enabled(r->srv) && !o->durable)))
 		return 0;
 	return bucket >= 1 && bucket <= 64 ? bucket : 0;
 }

@@ -349,8 +349,8 @@ u32 smb2_negotiate(struct dfs_req *r)
 		c->cipher = nc.cipher;
 	}
 	c->server_caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
-	/* file leases; not in kernel mode, whose WRITE path ignores them */
-	if (dialect >= SMB2_DIALECT_210 && !r->srv->kernel)
+	/* file leases, in kernel mode too: WRITEs that break them ask us */
+	if (dialect >= SMB2_DIALECT_210)
 		c->server_caps |= SMB2_GLOBAL_CAP_LEASING;
 	if (dialect >= SMB2_DIALECT_300 && dfs_multichannel_enabled(r->srv))
 		c->server_caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;

@@ -11,7 +11,9 @@
  * Opens for attributes only ("stat opens") neither break nor get oplocks.
  * A CREATE that fails the share-mode check against a batch holder first
  * breaks it and waits (the holder may close), then is evaluated again
- * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that.
+ * (MS-FSA 2.1.5.1.2); exclusive holders are not broken for that. A
+ * rename that takes handle caching from other leases waits for their
+ * acknowledgments the same way, parked and run again (MS-SMB2 3.3.5.21.1).
  * A named stream's oplock is its own, apart from its file's.
  * Level II holders are broken to none (no acknowledgment exists for that)
  * when the file is written, truncated or byte-range locked through any
@@ -26,7 +28,9 @@
  * next to an oplock; an oplock requester gets none next to a handle lease,
  * level II next to any other. Opens with the same lease key never break
  * each other, and a lone one upgrades its lease to a superset it asks for.
- * Kernel mode offers no leases, so the module only needs the level II rule.
+ * In kernel mode the same goes for leases: while another key's lease caches
+ * the data for reading, the module asks before each WRITE, and we break
+ * that read caching then (dfs_lease_other_reader, smb2_lease.c).
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -60,18 +64,24 @@ struct waiter {
 #define WAITER_SLACK 32
 
 /*
- * A CREATE that met a sharing violation against a batch oplock: its
- * request, run again once the holder acknowledged or closed.
+ * A request that waits for breaks on some data, run again once the
+ * holders acknowledged or closed: a CREATE that met a sharing violation
+ * against a batch oplock or handle lease, or a rename (SET_INFO) that
+ * took other leases' handle caching.
  */
 struct retry {
 	u64 dev, ino;
 	char *stream;		/* the named stream it conflicted on, or NULL */
+	u16 command;		/* SMB2_CREATE or SMB2_SET_INFO */
 	u32 len;
-	u8 body[];		/* the CREATE request body */
+	u8 body[];		/* the request body */
 };
 
-/* Room for a re-run CREATE's response: fixed part and MxAc, QFid */
+/* Room for a re-run request's response: CREATE's fixed part, MxAc, QFid */
 #define RETRY_RSP_ROOM 512
+
+/* Where SET_INFO's FileId is in its body (MS-SMB2 2.2.39) */
+#define SET_INFO_FILEID_OFF 16
 
 /* The same data: a file's own, or one named stream of it (NULL = none) */
 static bool same_data(const struct dfs_open *o, u64 dev, u64 ino,
@@ -621,6 +631,7 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	w->dev = dev;
 	w->ino = ino;
 	w->stream = stream ? strdup(stream) : NULL;
+	w->command = r->command;
 	w->len = r->body_len;
 	memcpy(w->body, r->body, r->body_len);
 	a = (stream && !w->stream) ? NULL : req_async(r);
@@ -630,9 +641,30 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	}
 	a->priv = w;
 	a->cancel = retry_cancel;
-	a->outlives_channel = true;
-	log_debug("CREATE waits for a batch oplock break on inode %llu",
+	a->outlives_channel = r->command == SMB2_CREATE;
+	log_debug("%s waits for a break on inode %llu",
+		  r->command == SMB2_CREATE ? "CREATE" : "SET_INFO",
 		  (unsigned long long)ino);
+	return STATUS_PENDING;
+}
+
+u32 dfs_oplock_rename_wait(struct dfs_req *r, const struct dfs_open *o)
+{
+	struct retry *w;
+	u32 st;
+
+	if (r->in && !r->in->last)
+		return STATUS_SUCCESS;
+	st = park_retry(r, o->dev, o->ino, o->stream);
+	if (st != STATUS_PENDING)
+		return st;
+	/*
+	 * A related compound's all-ones FileId means nothing on the re-run:
+	 * keep the open's own id in the parked body.
+	 */
+	w = r->async->priv;
+	dfs_put_le64(w->body + SET_INFO_FILEID_OFF, o->persistent_id);
+	dfs_put_le64(w->body + SET_INFO_FILEID_OFF + 8, o->volatile_id);
 	return STATUS_PENDING;
 }
 
@@ -704,6 +736,7 @@ bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
 			const struct retry *w = a->priv;
 
 			if (a->cancel == retry_cancel && w &&
+			    w->command == SMB2_CREATE &&
 			    a->session_id == session_id &&
 			    dfs_create_req_guid(w->body, w->len, g) &&
 			    !memcmp(g, guid, 16))
@@ -726,7 +759,7 @@ static bool retry_blocked(struct dfs_server *srv, const struct retry *w)
 	return dfs_lease_breaking_on(srv, w->dev, w->ino, w->stream, NULL);
 }
 
-/* Run a parked CREATE again, as the session that sent it, on its async. */
+/* Run a parked request again, as the session that sent it, on its async. */
 static void rerun(struct dfs_server *srv, struct dfs_async *a, struct retry *w)
 {
 	struct dfs_session *s = dfs_session_find(a->conn, a->session_id);
@@ -747,14 +780,14 @@ static void rerun(struct dfs_server *srv, struct dfs_async *a, struct retry *w)
 	r.tree = t;
 	r.body = w->body;
 	r.body_len = w->len;
-	r.command = SMB2_CREATE;
+	r.command = w->command;
 	r.credit_charge = a->credit_charge;
 	r.message_id = a->message_id;
 	r.rsp = rsp;
 	r.rsp_body = rsp + SMB2_HDR_SIZE;
 	r.rsp_cap = RETRY_RSP_ROOM;
 	r.async = a;
-	st = smb2_create(&r);
+	st = w->command == SMB2_CREATE ? smb2_create(&r) : smb2_set_info(&r);
 	/* STATUS_PENDING: parked again on the same async */
 	if (st != STATUS_PENDING)
 		dfs_async_complete(a, st, st == STATUS_SUCCESS ? r.rsp_body : NULL,

@@ -172,7 +172,10 @@
  *   encrypts it (DITTOFS_RSP_F_ENCRYPT) with that session's keys on this
  *   connection (-ENOENT without such a session), sets
  *   SMB2_FLAGS_SERVER_TO_REDIR, frames and sends it before the reply;
- *   DITTOFS_RSP_F_DROP closes the connection afterwards.
+ *   DITTOFS_RSP_F_DROP closes the connection afterwards. It goes out on
+ *   the wire behind the responses of the PDU_DOWNs sent for the
+ *   connection before it (an async request's final response after its
+ *   interim one); the kernel waits up to 5 s for those to be written.
  *
  * DITTOFS_CMD_SESSION_SET (daemon -> kernel; implemented)
  *   Install or replace a session's keys and policy on a connection (a bound

@@ -12,7 +12,9 @@
 # them with DH2C, reads what it wrote, and a second opener meets their share
 # mode. Last, a clean stop keeps a disconnected open's record and the next
 # daemon restores it. (Reconnecting without a restart is judged by smbtorture
-# smb2.durable-open / durable-v2-open in test_conformance.sh.)
+# smb2.durable-open / durable-v2-open in test_conformance.sh.) Resilient
+# opens (resilient.py, and smbtorture's replay_broken_windows at SMB 2.1)
+# close the file.
 set -euo pipefail
 
 # shellcheck source=tests/integration/lib.sh
@@ -187,5 +189,38 @@ expect "durable.stop-then-start-restores" "$(cat "$SERVER_LOG")" \
 ctl file list
 expect "durable.stop-then-start-file-list" "$CTL_OUT" \
 	has 'durable_open_oplock_disconnect_' "$CTL_OUT"
+
+# --- resilient handles (FSCTL_LMR_REQUEST_RESILIENCY) ------------------------
+# A client (resilient.py) makes plain opens resilient, loses its connection,
+# and reclaims them with DHnC: the one within its timeout comes back with
+# what was written, kept meanwhile with its share mode; the one whose 1 s
+# ran out, and the one never made resilient, are gone.
+RES=$("$PY" "$(dirname "${BASH_SOURCE[0]}")/resilient.py" "$SMB_PORT" \
+	"$SMB_USER" "$SMB_PASS" "$SMB_SHARE" 2>&1) || true
+res_of() { sed -n "s/^$1 //p" <<<"$RES"; }
+expect "durable.resilient-short-input-refused" "$RES" \
+	test "$(res_of short-input)" = INVALID_PARAMETER
+expect "durable.resilient-over-limit-refused" "$RES" \
+	test "$(res_of over-limit)" = INVALID_PARAMETER
+expect "durable.resilient-granted" "$RES" \
+	test "$(res_of resilient)" = SUCCESS -a "$(res_of resilient-short)" = SUCCESS
+expect "durable.resilient-kept-share-mode" "$RES" \
+	test "$(res_of other-opener)" = SHARING_VIOLATION
+expect "durable.resilient-reconnect" "$RES" \
+	test "$(res_of reconnect-res)" = SUCCESS -a "$(res_of same-fileid)" = yes
+expect "durable.resilient-read-after" "$RES" \
+	test -n "$(res_of data)" -a "$(res_of read)" = "$(res_of data)"
+expect "durable.resilient-timeout-closes" "$RES" \
+	test "$(res_of reconnect-short)" = OBJECT_NAME_NOT_FOUND
+expect "durable.resilient-plain-not-kept" "$RES" \
+	test "$(res_of reconnect-plain)" = OBJECT_NAME_NOT_FOUND
+# LockSequence on a resilient open (MS-SMB2 3.3.5.14). At 3.x with
+# multichannel on, smbtorture skips this test (every open checks it then, as
+# on smbd); at 2.1 only resilient opens do, which is what it looks at.
+out=$( (cd "$TEST_TMP" && timeout 60 smbtorture "//127.0.0.1/$SMB_SHARE" \
+	-s "$CLIENT_CONF" -p "$SMB_PORT" -U "$SMB_USER%$SMB_PASS" -mSMB2_10 \
+	smb2.lock.replay_broken_windows 2>&1) || true)
+expect "durable.resilient-lock-sequence-smb21" "$out" \
+	has '^success: replay_broken_windows' "$out"
 
 finish

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "tests/unit/check_main.h"
@@ -375,6 +376,33 @@ START_TEST(file_add_keeps_mode)
 }
 END_TEST
 
+/*
+ * An ACL or label on dittofs.conf lives in extended attributes: the new file
+ * must carry them. user.* works on ext4/xfs/btrfs; trusted.* (root) also on
+ * tmpfs before Linux 6.6.
+ */
+START_TEST(file_add_keeps_xattrs)
+{
+	struct dfs_share_spec b = spec("b", "/srv/b");
+	const char *names[] = { "user.dittofs-test", "trusted.dittofs-test" };
+	const char *name = NULL;
+	char val[32];
+	ssize_t n;
+
+	write_file(GLOBAL, 0600);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !name; i++)
+		if (!setxattr(file, names[i], "kept", 4, 0))
+			name = names[i];
+	ck_assert_msg(name, "cannot set a user. or trusted. xattr on %s: %s",
+		      file, strerror(errno));
+	ck_assert_int_eq(dfs_conf_edit_file(file, add_edit, &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(read_back(), GLOBAL "\n" NEW_B);
+	n = getxattr(file, name, val, sizeof(val));
+	ck_assert_int_eq(n, 4);
+	ck_assert_mem_eq(val, "kept", 4);
+}
+END_TEST
+
 START_TEST(file_follows_symlink)
 {
 	struct dfs_share_spec b = spec("b", "/srv/b");
@@ -440,6 +468,7 @@ static Suite *config_edit_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, setup, teardown);
 	tcase_add_test(tf, file_add_keeps_mode);
+	tcase_add_test(tf, file_add_keeps_xattrs);
 	tcase_add_test(tf, file_follows_symlink);
 	tcase_add_test(tf, file_refusals_leave_it_alone);
 	suite_add_tcase(s, tf);

@@ -4,7 +4,8 @@
  * daemon reopens from (round trip, every truncation and bad field
  * refused), the LMDB record store (put, replace, delete, records kept
  * across a reopen, unparsable ones dropped) and the parsing and
- * validation of the DHnQ/DH2Q/DHnC/DH2C create contexts.
+ * validation of the DHnQ/DH2Q/DHnC/DH2C create contexts, and the
+ * NETWORK_RESILIENCY_REQUEST of FSCTL_LMR_REQUEST_RESILIENCY.
  */
 #include <errno.h>
 #include <lmdb.h>
@@ -393,6 +394,47 @@ START_TEST(test_invalid_combinations)
 }
 END_TEST
 
+/* NETWORK_RESILIENCY_REQUEST (MS-SMB2 2.2.31.3, 3.3.5.15.9) */
+START_TEST(test_resiliency_request)
+{
+	u8 in[16];
+	u32 t = 7, i;
+
+	memset(in, 0, sizeof(in));
+	dfs_put_le32(in, 10000);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 60000, &t), STATUS_SUCCESS);
+	ck_assert_uint_eq(t, 10000);
+	/* trailing bytes are the client's business */
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 16, 60000, &t), STATUS_SUCCESS);
+	ck_assert_uint_eq(t, 10000);
+	/* every length short of Timeout and Reserved is refused, t untouched */
+	for (i = 0; i < 8; i++) {
+		t = 7;
+		ck_assert_uint_eq(dfs_resiliency_parse(in, i, 60000, &t),
+				  STATUS_INVALID_PARAMETER);
+		ck_assert_uint_eq(t, 7);
+	}
+	ck_assert_uint_eq(dfs_resiliency_parse(NULL, 8, 60000, &t),
+			  STATUS_INVALID_PARAMETER);
+	/* 0 is the server's choice, itself within the server's limit */
+	dfs_put_le32(in, 0);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 60000, &t), STATUS_SUCCESS);
+	ck_assert_uint_eq(t, 60000);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 3600000, &t), STATUS_SUCCESS);
+	ck_assert_uint_eq(t, 300000);
+	/* the limit itself is granted, a millisecond more refused */
+	dfs_put_le32(in, 300000);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 60000, &t), STATUS_SUCCESS);
+	ck_assert_uint_eq(t, 300000);
+	dfs_put_le32(in, 300001);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 60000, &t),
+			  STATUS_INVALID_PARAMETER);
+	dfs_put_le32(in, 0xffffffffu);
+	ck_assert_uint_eq(dfs_resiliency_parse(in, 8, 60000, &t),
+			  STATUS_INVALID_PARAMETER);
+}
+END_TEST
+
 static Suite *durable_suite(void)
 {
 	Suite *s = suite_create("durable");
@@ -407,6 +449,7 @@ static Suite *durable_suite(void)
 	tcase_add_test(ctx, test_decode_refuses_bad);
 	tcase_add_test(ctx, test_contexts);
 	tcase_add_test(ctx, test_invalid_combinations);
+	tcase_add_test(ctx, test_resiliency_request);
 	suite_add_tcase(s, db);
 	suite_add_tcase(s, ctx);
 	return s;

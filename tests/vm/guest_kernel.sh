@@ -23,6 +23,10 @@
 #     level II is held, and serves WRITEs again once it is gone); a WRITE
 #     after an explicit LastWriteTime keeps it; an open's first WRITE does
 #     not move the write time at once
+#   - tests/vm/lease_write.py: a WRITE dittofs.ko would serve breaks the
+#     RH and R leases other keys hold on the file to none (the module hands
+#     it up while such a lease is held, and serves WRITEs again once the
+#     break went out); the writer's own lease breaks nothing
 #   - kill -9 of dittofsd in the middle of a copy to a sealed cifs mount:
 #     the module stays live and keeps the client's connection (dittofsctl
 #     conn list and stats answer from the module meanwhile), a restarted
@@ -299,6 +303,13 @@ levelii_write() {
 		--ctl "$DITTOFSCTL" --conf "$T/dittofs.conf"
 }
 
+# WRITEs against other keys' read leases (handed to dittofsd while one is held).
+lease_write() {
+	/usr/bin/python3 "$REPO/tests/vm/lease_write.py" --user "$SMB_USER" \
+		--password "$SMB_PASS" --share share --share-dir "$SHARE" \
+		--ctl "$DITTOFSCTL" --conf "$T/dittofs.conf"
+}
+
 # The copy to the mount runs in the background; dittofsd is killed once its
 # data reaches the server's disk, and restarted after the module was asked
 # (without a daemon) about the connection it kept. Writes $T/restart.note.
@@ -551,6 +562,8 @@ if here "dittofsd --mode=kernel starts" start_server; then
 	step "smbtorture smb2.lock rw-shared, rw-exclusive (IO verdicts)" lock_verdicts
 	grep -E 'verdicts|success' "$T/step.out" | sed 's/^/    | /'
 	step "WRITEs vs level II oplocks and write time (levelii_write.py)" levelii_write
+	sed 's/^/    | /' "$T/step.out"
+	step "WRITEs vs other keys' read leases (lease_write.py)" lease_write
 	sed 's/^/    | /' "$T/step.out"
 
 	step "limits: per-IP connections, sessions per connection" kernel_limits
