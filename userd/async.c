@@ -37,6 +37,7 @@ struct dfs_async *dfs_async_new(struct dfs_req *r)
 	a->credit_charge = r->credit_charge;
 	a->sign = r->in->signed_ok;
 	a->encrypt = r->in->encrypted;
+	a->channel_seq = dfs_req_channel_seq(r);
 	a->next = r->conn->asyncs;
 	r->conn->asyncs = a;
 	r->async = a;
@@ -119,6 +120,9 @@ void dfs_async_complete(struct dfs_async *a, u32 status, const u8 *body,
 	u8 *buf, *pdu;
 
 	unlink_async(a);
+	/* its channel is gone: the client gave the request up */
+	if (a->orphaned)
+		s = NULL;
 	buf = s ? malloc(DFS_DP_ASYNC_ROOM + SMB2_HDR_SIZE + blen) : NULL;
 	if (buf) {
 		pdu = buf + DFS_DP_ASYNC_ROOM;
@@ -143,7 +147,9 @@ struct dfs_async *dfs_async_find_cancel(struct dfs_conn *c, const u8 *hdr)
 	struct dfs_async *a;
 
 	for (a = c->asyncs; a; a = a->next) {
-		if (by_async ? a->async_id != id : a->message_id != id)
+		/* message ids of another connection: not this one's to name */
+		if (a->orphaned ||
+		    (by_async ? a->async_id != id : a->message_id != id))
 			continue;
 		/* a CANCEL may only reach its own session's operations */
 		if (a->session_id == sid)
@@ -180,12 +186,31 @@ void dfs_async_complete_open(struct dfs_open *o, u32 status)
 	}
 }
 
+/* Hand a to another channel of its session, if it has one; false if not. */
+static bool adopt_elsewhere(struct dfs_async *a)
+{
+	struct dfs_session *s = dfs_session_find(a->conn, a->session_id);
+	struct dfs_conn *to = s ? dfs_session_other_conn(s, a->conn) : NULL;
+
+	if (!to)
+		return false;
+	log_verbose("%s: CREATE %llu goes on without its channel, on %s's",
+		    a->conn->peer, (unsigned long long)a->message_id, to->peer);
+	a->conn = to;
+	a->orphaned = true;
+	a->next = to->asyncs;
+	to->asyncs = a;
+	return true;
+}
+
 void dfs_async_drop_conn(struct dfs_conn *c)
 {
 	while (c->asyncs) {
 		struct dfs_async *a = c->asyncs;
 
 		c->asyncs = a->next;
+		if (a->outlives_channel && adopt_elsewhere(a))
+			continue;
 		if (a->cancel)
 			a->cancel(a);
 		free(a);

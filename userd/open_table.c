@@ -104,6 +104,33 @@ struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t)
 	return o;
 }
 
+u16 dfs_req_channel_seq(const struct dfs_req *r)
+{
+	if (r->conn->dialect < SMB2_DIALECT_300)
+		return 0;
+	if (!r->hdr)
+		return r->async ? r->async->channel_seq : 0;
+	return dfs_get_le16(r->hdr + SMB2_HDR_STATUS);
+}
+
+/*
+ * ChannelSequence (MS-SMB2 3.3.5.2.10): a client that fails over to
+ * another channel bumps it, so a request still in flight on the old one
+ * cannot modify the file after those sent since. Compared in 16-bit
+ * serial arithmetic: up to 0x7FFF ahead is newer, the rest older.
+ */
+static void note_channel_seq(struct dfs_req *r, struct dfs_open *o)
+{
+	u16 seq = dfs_req_channel_seq(r);
+
+	/* a request we run again ourselves passed the check the first time */
+	if (!r->hdr)
+		return;
+	r->channel_stale = (u16)(seq - o->channel_seq) > 0x7FFF;
+	if (!r->channel_stale)
+		o->channel_seq = seq;
+}
+
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 {
 	struct dfs_server *srv = r->srv;
@@ -133,6 +160,8 @@ struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16)
 		r->compound_fid[0] = o->persistent_id;
 		r->compound_fid[1] = o->volatile_id;
 	}
+	note_channel_seq(r, o);
+	o->create_seen = true;
 	return o;
 }
 

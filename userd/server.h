@@ -149,6 +149,14 @@ struct dfs_async {
 	bool sign;			/* the request was signed */
 	bool encrypt;			/* the request came encrypted */
 	struct dfs_open *open;		/* the open it belongs to, if any */
+	/*
+	 * A CREATE waiting for a break goes on when its connection is lost
+	 * while the session has another channel: the open it makes is the
+	 * session's, for a replay to find (orphaned: no one gets the answer)
+	 */
+	bool outlives_channel;
+	bool orphaned;
+	u16 channel_seq;		/* the request's ChannelSequence */
 	u32 close_status;		/* completion status when that open closes */
 	/* called before the operation is completed as cancelled or torn down */
 	void (*cancel)(struct dfs_async *a);
@@ -179,6 +187,13 @@ struct dfs_open {
 	bool oplock_breaking;		/* break sent, acknowledgment awaited */
 	u64 break_deadline;		/* monotonic ms: then the break ends anyway */
 	bool pending;			/* its CREATE waits for an oplock break */
+	/* its CREATE's DH2Q CreateGuid: a replay of it finds the open by it */
+	bool has_create_guid;
+	u8 create_guid[16];
+	u32 create_action;		/* what its CREATE did: a replay repeats it */
+	/* a later request used it: the client has the CREATE's answer */
+	bool create_seen;
+	u16 channel_seq;		/* newest ChannelSequence used on it */
 	bool in_kernel;			/* kernel mode: installed with FID_SET */
 	u32 kernel_flags;		/* ... with these DITTOFS_FID_F_* now */
 	u64 position;			/* FilePositionInformation */
@@ -275,6 +290,11 @@ struct dfs_req {
 	u64 *compound_fid;		/* [0]=persistent, [1]=volatile */
 	struct dfs_pdu_out *out;
 	struct dfs_async *async;	/* set by a handler that returns STATUS_PENDING */
+	/*
+	 * dfs_open_lookup: the request's ChannelSequence is older than the
+	 * open's; WRITE, SET_INFO and IOCTL then fail (MS-SMB2 3.3.5.2.10)
+	 */
+	bool channel_stale;
 };
 
 typedef u32 (*dfs_handler_fn)(struct dfs_req *r);
@@ -350,6 +370,8 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 		    u32 len, const struct dfs_durable_req *dur, u32 lease_want);
 /* The data of the create context `name` in a CREATE response, or NULL. */
 u8 *dfs_create_rsp_find(u8 *body, u32 len, const char *name);
+/* A CREATE request body's DH2Q CreateGuid: false if it has none (smb2_create.c) */
+bool dfs_create_req_guid(const u8 *body, u32 len, u8 guid[16]);
 /*
  * Append a create context to a CREATE response body of len bytes (room:
  * cap); returns the new length (smb2_create.c).
@@ -375,6 +397,9 @@ void dfs_oplock_tick(struct dfs_server *srv, u64 now_ms);
  */
 u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 			      const char *stream, bool overwrite);
+/* Is a CREATE of the session with DH2Q CreateGuid guid parked that way? */
+bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
+			      const u8 guid[16]);
 /*
  * A rename through o broke other leases' handle caching (r a SET_INFO):
  * park it to run again once those breaks end (STATUS_PENDING). Inside a
@@ -413,8 +438,17 @@ void dfs_server_tick(struct dfs_server *srv);
 struct dfs_open *dfs_open_new(struct dfs_server *srv, struct dfs_tree *t);
 /* An open with a given FileId (persistent = volatile), if its slot is free */
 struct dfs_open *dfs_open_at(struct dfs_server *srv, u64 id, struct dfs_tree *t);
-/* Resolve a request's FileId, honouring the related-compound 0xFF..FF id. */
+/*
+ * Resolve a request's FileId, honouring the related-compound 0xFF..FF id;
+ * a newer ChannelSequence becomes the open's, an older one sets
+ * r->channel_stale.
+ */
 struct dfs_open *dfs_open_lookup(struct dfs_req *r, const u8 *fileid16);
+/*
+ * The request's ChannelSequence (SMB 3.x; 0 before, where it is Status);
+ * for one the server runs again, the one it came with.
+ */
+u16 dfs_req_channel_seq(const struct dfs_req *r);
 void dfs_open_close(struct dfs_server *srv, struct dfs_open *o);
 /* Close every open of a tree / session (tree disconnect, logoff). */
 void dfs_open_close_tree(struct dfs_server *srv, struct dfs_tree *t);
@@ -447,7 +481,11 @@ void dfs_async_complete(struct dfs_async *a, u32 status, const u8 *body, u32 bod
 struct dfs_async *dfs_async_find_cancel(struct dfs_conn *c, const u8 *cancel_hdr);
 /* Complete every pending operation on an open with status (close, tree gone). */
 void dfs_async_complete_open(struct dfs_open *o, u32 status);
-/* Forget every pending operation of a connection that is going away. */
+/*
+ * Forget every pending operation of a connection that is going away, but
+ * those that outlive their channel: another channel of the session keeps
+ * them, orphaned.
+ */
 void dfs_async_drop_conn(struct dfs_conn *c);
 /*
  * Queue an unsolicited PDU (built at buf + DFS_DP_ASYNC_ROOM, len bytes),

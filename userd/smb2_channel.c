@@ -125,6 +125,19 @@ struct dfs_conn *dfs_session_conn(struct dfs_session *s)
 	return s->conn;
 }
 
+struct dfs_conn *dfs_session_other_conn(struct dfs_session *s,
+					const struct dfs_conn *c)
+{
+	struct dfs_channel *ch;
+
+	if (s->conn != c && !s->conn->closing)
+		return s->conn;
+	for (ch = s->channels; ch; ch = ch->sess_next)
+		if (ch->conn != c && ch->bound && !ch->dead && !ch->conn->closing)
+			return ch->conn;
+	return NULL;
+}
+
 bool dfs_channel_any(const struct dfs_conn *c)
 {
 	const struct dfs_channel *ch;

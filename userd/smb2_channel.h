@@ -61,6 +61,10 @@ struct dfs_dp_session *dfs_session_dp_on(struct dfs_session *s,
 /* A live connection of s to send unsolicited messages on. */
 struct dfs_conn *dfs_session_conn(struct dfs_session *s);
 
+/* Another live connection of s than c (the owner's or a channel's), or NULL. */
+struct dfs_conn *dfs_session_other_conn(struct dfs_session *s,
+					const struct dfs_conn *c);
+
 /* Does c carry a bound channel (it is authenticated)? */
 bool dfs_channel_any(const struct dfs_conn *c);
 

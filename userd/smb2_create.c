@@ -616,6 +616,30 @@ u8 *dfs_create_rsp_find(u8 *p, u32 len, const char *name)
 	}
 }
 
+bool dfs_create_req_guid(const u8 *body, u32 len, u8 guid[16])
+{
+	struct create_args *a;
+	u32 coff, clen;
+	bool found;
+
+	if (len < CR_FIXED)
+		return false;
+	coff = dfs_get_le32(body + CR_CTX_OFFSET);
+	clen = dfs_get_le32(body + CR_CTX_LENGTH);
+	if (!clen || coff < SMB2_HDR_SIZE ||
+	    !dfs_range_ok(coff - SMB2_HDR_SIZE, clen, len))
+		return false;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return false;
+	found = !parse_contexts(body + coff - SMB2_HDR_SIZE, clen, a) &&
+		a->dur.v2_req;
+	if (found)
+		memcpy(guid, a->dur.create_guid, 16);
+	free(a);
+	return found;
+}
+
 /* Add one context to the response write_create_rsp() built. */
 static void append_context(struct dfs_req *r, const char *name,
 			   const u8 *data, u32 dlen)
@@ -658,10 +682,8 @@ static u32 grant_oplock(struct dfs_req *r, struct create_args *a,
 		r->rsp_body[2] = granted;
 		dfs_lease_append_rsp(r, o);
 		/* durability needs the batch oplock or handle lease just given */
-		if (dfs_durable_grant(r, &a->dur, o, dname, ddata)) {
+		if (dfs_durable_grant(r, &a->dur, o, dname, ddata))
 			append_context(r, dname, ddata, sizeof(ddata));
-			dfs_durable_set_action(o, dfs_get_le32(r->rsp_body + 4));
-		}
 		return STATUS_SUCCESS;
 	}
 	r->rsp_body[2] = granted;
@@ -697,6 +719,11 @@ static u32 register_open(struct dfs_req *r, struct create_args *a,
 	o->delete_on_close = a->opts & FILE_DELETE_ON_CLOSE;
 	o->dev = res->st.dev;
 	o->ino = res->st.ino;
+	o->channel_seq = dfs_req_channel_seq(r);
+	if (a->dur.v2_req) {
+		o->has_create_guid = true;
+		memcpy(o->create_guid, a->dur.create_guid, 16);
+	}
 	/* a lease key already caching other data cannot name this one */
 	st = r->body[CR_OPLOCK] == SMB2_OPLOCK_LEVEL_LEASE ?
 	     dfs_lease_check_file(r, lease_request(r, a), o) : STATUS_SUCCESS;
@@ -709,6 +736,7 @@ static u32 register_open(struct dfs_req *r, struct create_args *a,
 		r->compound_fid[1] = o->volatile_id;
 	}
 	write_create_rsp(r, a, res, o);
+	o->create_action = res->action;
 	/* a named stream has its own oplock and lease, apart from its file's */
 	return grant_oplock(r, a, o);
 }
@@ -854,18 +882,16 @@ static u32 create_locked(struct dfs_req *r, struct create_args *a)
 
 /*
  * The response for an open that already exists: a reclaimed durable open,
- * or the one a replayed CREATE made.
+ * or the one a replayed CREATE made; action is the CreateAction to give.
  */
 static u32 respond_existing(struct dfs_req *r, struct create_args *a,
-			    struct dfs_open *o, bool with_v2_ctx)
+			    struct dfs_open *o, u32 action)
 {
 	struct create_result res = { .fd = -1 };
-	u8 data[8] = { 0 };
 
 	if (dfs_open_fstat(o, &res.st) < 0)
 		return vfs_errno_status(errno);
-	/* a replay answers what the CREATE it repeats did */
-	res.action = with_v2_ctx ? dfs_durable_action(o) : FILE_OPENED;
+	res.action = action;
 	res.granted = o->access;
 	res.maximal = o->access;
 	snprintf(a->path, sizeof(a->path), "%s", o->path ? o->path : "");
@@ -876,7 +902,49 @@ static u32 respond_existing(struct dfs_req *r, struct create_args *a,
 	write_create_rsp(r, a, &res, o);
 	r->rsp_body[2] = o->oplock;
 	dfs_lease_append_rsp(r, o);
-	if (with_v2_ctx) {
+	return STATUS_SUCCESS;
+}
+
+/*
+ * A replay must name the lease the open holds, and none if it holds none:
+ * else it is not the CREATE that made the open (MS-SMB2 3.3.5.9.10).
+ */
+static bool replay_lease_matches(struct dfs_req *r, struct create_args *a,
+				 const struct dfs_open *o)
+{
+	const struct dfs_lease_req *lr = NULL;
+
+	if (r->body[CR_OPLOCK] == SMB2_OPLOCK_LEVEL_LEASE)
+		lr = lease_request(r, a);
+	if (!o->lease)
+		return !lr;
+	return lr && !memcmp(lr->key, o->lease->key, 16);
+}
+
+/*
+ * Answer a replayed CREATE with the open its first attempt made: what that
+ * CREATE did, the lease as it is now, and for an oplock the level the
+ * replay asks for where the open holds at least that. The open keeps its
+ * oplock; the durable context comes back only with a level that allows
+ * durability, as a new CREATE would get it.
+ */
+static u32 respond_replay(struct dfs_req *r, struct create_args *a,
+			  struct dfs_open *o)
+{
+	u8 level = r->body[CR_OPLOCK], data[8] = { 0 };
+	u32 st;
+
+	if (!replay_lease_matches(r, a, o))
+		return STATUS_ACCESS_DENIED;
+	st = respond_existing(r, a, o, o->create_action);
+	if (st)
+		return st;
+	if (!o->lease) {
+		level = level < o->oplock ? level : o->oplock;
+		r->rsp_body[2] = level;
+	}
+	if (dfs_durable_timeout(o) && (o->lease ? dfs_lease_has_handle(o) :
+				       level == SMB2_OPLOCK_LEVEL_BATCH)) {
 		dfs_put_le32(data, dfs_durable_timeout(o));
 		append_context(r, "DH2Q", data, sizeof(data));
 	}
@@ -933,7 +1001,7 @@ static bool try_reconnect(struct dfs_req *r, struct create_args *a, u32 *st)
 		*st = dfs_durable_reconnect(r, &a->dur, lease_request(r, a),
 					    a->path, &o);
 	if (!*st)
-		*st = respond_existing(r, a, o, false);
+		*st = respond_existing(r, a, o, FILE_OPENED);
 	return true;
 }
 
@@ -978,9 +1046,12 @@ u32 smb2_create(struct dfs_req *r)
 		st = parse_contexts(b + dfs_get_le32(b + CR_CTX_OFFSET) -
 				    SMB2_HDR_SIZE,
 				    dfs_get_le32(b + CR_CTX_LENGTH), a);
-	if (!st && (o = dfs_durable_replay(r, &a->dur))) {
+	o = NULL;
+	if (!st)
+		st = dfs_durable_by_create_guid(r, &a->dur, &o);
+	if (o) {
 		/* a replay of a CREATE that took effect: the same open again */
-		st = respond_existing(r, a, o, true);
+		st = respond_replay(r, a, o);
 		free(a);
 		return st;
 	}

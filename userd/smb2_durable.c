@@ -51,7 +51,6 @@ struct dfs_durable {
 	u32 timeout_ms;			/* how long it may stay disconnected */
 	bool resilient;			/* FSCTL_LMR_REQUEST_RESILIENCY made it so */
 	u32 resilient_ms;		/* ... and then this timeout applies */
-	u32 create_action;		/* what its CREATE did, for a replay */
 	bool disconnected;
 	u64 deadline_ms;		/* monotonic: then it closes */
 	/* while disconnected: the owner o->sess and o->tree point at */
@@ -313,9 +312,12 @@ int dfs_durable_adopt(struct dfs_open *o, const struct dfs_durable_rec *rec,
 		return -1;
 	d->version = rec->version;
 	memcpy(d->create_guid, rec->create_guid, 16);
+	/* once reclaimed, a replay of its CREATE finds it as before the restart */
+	o->has_create_guid = d->version == 2;
+	memcpy(o->create_guid, rec->create_guid, 16);
 	memcpy(d->client_guid, rec->client_guid, 16);
 	d->timeout_ms = rec->timeout_ms;
-	d->create_action = FILE_OPENED;
+	o->create_action = FILE_OPENED;
 	d->disconnected = true;
 	d->deadline_ms = deadline_ms;
 	d->hold_sess = o->sess;
@@ -400,7 +402,6 @@ u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
 
 	if (!grant(c->srv, c, d, o, name, data))
 		return len;
-	o->durable->create_action = dfs_get_le32(body + 4);
 	return dfs_create_rsp_append(body, len, cap, name, data, sizeof(data));
 }
 
@@ -646,41 +647,54 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 	return STATUS_SUCCESS;
 }
 
-struct dfs_open *dfs_durable_replay(struct dfs_req *r,
-				    const struct dfs_durable_req *d)
+/* The open a replayed CREATE repeats, if o is it */
+static bool replays(const struct dfs_req *r, const struct dfs_open *o)
+{
+	return o->sess == r->sess && o->tree == r->tree && !o->create_seen;
+}
+
+u32 dfs_durable_by_create_guid(struct dfs_req *r,
+			       const struct dfs_durable_req *d,
+			       struct dfs_open **out)
 {
 	static const u8 zero[16];
+	bool replay = r->flags & SMB2_FLAGS_REPLAY_OPERATION;
 	struct dfs_server *srv = r->srv;
 	struct dfs_open *o;
 	u32 i;
 
-	if (!d->v2_req || !(r->flags & SMB2_FLAGS_REPLAY_OPERATION) ||
-	    !memcmp(d->create_guid, zero, 16))
-		return NULL;
+	*out = NULL;
+	if (!d->v2_req || !memcmp(d->create_guid, zero, 16))
+		return STATUS_SUCCESS;
+	/* a disconnected open is reclaimed by DH2C, not by a replay */
 	for (i = 0; i < srv->opens_cap; i++) {
 		o = srv->opens[i];
-		if (o && o->durable && !o->durable->disconnected &&
-		    o->sess == r->sess && o->tree == r->tree &&
-		    !memcmp(o->durable->create_guid, d->create_guid, 16))
-			return o;
+		if (!o || !o->has_create_guid || dfs_durable_disconnected(o) ||
+		    memcmp(o->create_guid, d->create_guid, 16))
+			continue;
+		if (!replay) {
+			if (!memcmp(o->sess->conn->client_guid,
+				    r->conn->client_guid, 16))
+				return STATUS_DUPLICATE_OBJECTID;
+			continue;
+		}
+		if (!replays(r, o))
+			continue;
+		if (o->pending)
+			return STATUS_FILE_NOT_AVAILABLE;
+		*out = o;
+		return STATUS_SUCCESS;
 	}
-	return NULL;
+	/* the first attempt met a sharing violation and waits to run again */
+	if (replay && dfs_oplock_create_parked(srv, r->sess->dp.id,
+					       d->create_guid))
+		return STATUS_FILE_NOT_AVAILABLE;
+	return STATUS_SUCCESS;
 }
 
 u32 dfs_durable_timeout(const struct dfs_open *o)
 {
 	return o->durable ? o->durable->timeout_ms : 0;
-}
-
-void dfs_durable_set_action(struct dfs_open *o, u32 action)
-{
-	if (o->durable)
-		o->durable->create_action = action;
-}
-
-u32 dfs_durable_action(const struct dfs_open *o)
-{
-	return o->durable ? o->durable->create_action : FILE_OPENED;
 }
 
 /* ---- resilient handles (MS-SMB2 3.3.5.15.9) --------------------------- */
@@ -724,7 +738,6 @@ u32 dfs_durable_make_resilient(struct dfs_req *r, struct dfs_open *o,
 		d->version = 1;
 		memcpy(d->client_guid, r->conn->client_guid, 16);
 		d->timeout_ms = timeout;
-		d->create_action = FILE_OPENED;
 		o->durable = d;
 	}
 	d->resilient = true;

@@ -40,11 +40,17 @@ u32 dfs_durable_reconnect(struct dfs_req *r, const struct dfs_durable_req *d,
 			  const struct dfs_lease_req *lr, const char *path,
 			  struct dfs_open **out);
 /*
- * A DH2Q create with SMB2_FLAGS_REPLAY_OPERATION: the open the first
- * attempt made, if it is there (then its response is sent again).
+ * A DH2Q CREATE's CreateGuid (MS-SMB2 3.3.5.9.10). With
+ * SMB2_FLAGS_REPLAY_OPERATION: *out gets the open its first attempt made
+ * (then its response is sent again), or NULL when there is none or the
+ * client has used it since (the replay is run as a new CREATE);
+ * STATUS_FILE_NOT_AVAILABLE while the first attempt still waits for a
+ * break. Without: STATUS_DUPLICATE_OBJECTID if an open of the client has
+ * that CreateGuid already.
  */
-struct dfs_open *dfs_durable_replay(struct dfs_req *r,
-				    const struct dfs_durable_req *d);
+u32 dfs_durable_by_create_guid(struct dfs_req *r,
+			       const struct dfs_durable_req *d,
+			       struct dfs_open **out);
 /*
  * A new open got its oplock: make it durable if asked and allowed. Writes
  * the response context data (8 bytes) to ctx_data and its name to
@@ -60,9 +66,6 @@ bool dfs_durable_grant(struct dfs_req *r, const struct dfs_durable_req *d,
  */
 u32 dfs_durable_late_grant(struct dfs_conn *c, const struct dfs_durable_req *d,
 			   struct dfs_open *o, u8 *body, u32 len, u32 cap);
-/* The CreateAction a durable open's CREATE answered (a replay repeats it) */
-void dfs_durable_set_action(struct dfs_open *o, u32 action);
-u32 dfs_durable_action(const struct dfs_open *o);
 /* The timeout (ms) a durable open was granted, 0 if not durable */
 u32 dfs_durable_timeout(const struct dfs_open *o);
 /* A disconnected durable open (kept for its client to reclaim)? */

@@ -1002,6 +1002,8 @@ u32 smb2_set_info(struct dfs_req *r)
 	s.o = dfs_open_lookup(r, b + 16);
 	if (!s.o)
 		return STATUS_FILE_CLOSED;
+	if (r->channel_stale)
+		return STATUS_FILE_NOT_AVAILABLE;
 	/* a read-only tree granted no write rights: the checks below refuse */
 	vfs_become(r->sess);
 	switch (b[2]) {

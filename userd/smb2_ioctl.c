@@ -298,6 +298,8 @@ static u32 copychunk(struct dfs_req *r, const struct ioctl_req *q)
 
 	if (!dst)
 		return STATUS_FILE_CLOSED;
+	if (r->channel_stale)
+		return STATUS_FILE_NOT_AVAILABLE;
 	if (q->in_len < CC_REQ_FIXED || q->max_out < CC_RSP_SIZE)
 		return STATUS_INVALID_PARAMETER;
 	count = dfs_get_le32(q->in + 24);
@@ -534,6 +536,8 @@ static u32 file_fsctl(struct dfs_req *r, const struct ioctl_req *q)
 
 	if (!o)
 		return STATUS_FILE_CLOSED;
+	if (r->channel_stale)
+		return STATUS_FILE_NOT_AVAILABLE;
 	vfs_become(r->sess);
 	switch (q->code) {
 	case FSCTL_SET_SPARSE:

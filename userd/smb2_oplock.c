@@ -52,6 +52,8 @@ struct waiter {
 	u8 requested;		/* the oplock level its CREATE asked for */
 	bool overwrite;		/* it truncates: read leases go once it is done */
 	u32 lease_want;		/* with a lease: the state it asked for */
+	bool lease_unseen;	/* ... made by this CREATE: its client has
+				 * not seen an epoch of it yet */
 	struct dfs_durable_req dur;	/* and its durable contexts */
 	u32 len;
 	u32 cap;		/* room in body: len + a durable context */
@@ -353,6 +355,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	w->requested = r->body[3];	/* CREATE's RequestedOplockLevel */
 	w->overwrite = overwrites(r);
 	w->lease_want = lease_want;
+	w->lease_unseen = o->lease && o->lease->nopens == 1;
 	if (dur)
 		w->dur = *dur;
 	w->len = len;
@@ -361,6 +364,7 @@ u32 dfs_oplock_wait(struct dfs_req *r, struct dfs_open *o, const u8 *body,
 	o->pending = true;
 	a->priv = w;
 	a->cancel = waiter_cancel;
+	a->outlives_channel = true;
 	log_debug("CREATE waits for an oplock break on inode %llu",
 		  (unsigned long long)o->ino);
 	return STATUS_PENDING;
@@ -406,7 +410,8 @@ static void late_lease(struct dfs_server *srv, struct dfs_lease *l,
 	st = dfs_lease_upgrade(l->state, w->lease_want, false, false);
 	if (st == l->state)
 		return;
-	if (l->version == 2)
+	/* the response is the first the client hears of it: one epoch */
+	if (l->version == 2 && !w->lease_unseen)
 		l->epoch++;
 	l->state = st;
 	dfs_durable_lease_changed(srv, l);
@@ -636,6 +641,7 @@ static u32 park_retry(struct dfs_req *r, u64 dev, u64 ino, const char *stream)
 	}
 	a->priv = w;
 	a->cancel = retry_cancel;
+	a->outlives_channel = r->command == SMB2_CREATE;
 	log_debug("%s waits for a break on inode %llu",
 		  r->command == SMB2_CREATE ? "CREATE" : "SET_INFO",
 		  (unsigned long long)ino);
@@ -716,6 +722,28 @@ u32 dfs_oplock_share_conflict(struct dfs_req *r, u64 dev, u64 ino,
 	if (dfs_lease_share_conflict(srv, dev, ino, stream))
 		wait = true;
 	return wait ? park_retry(r, dev, ino, stream) : STATUS_SHARING_VIOLATION;
+}
+
+bool dfs_oplock_create_parked(struct dfs_server *srv, u64 session_id,
+			      const u8 guid[16])
+{
+	struct dfs_conn *c;
+	struct dfs_async *a;
+	u8 g[16];
+
+	for (c = srv->conns; c; c = c->next) {
+		for (a = c->asyncs; a; a = a->next) {
+			const struct retry *w = a->priv;
+
+			if (a->cancel == retry_cancel && w &&
+			    w->command == SMB2_CREATE &&
+			    a->session_id == session_id &&
+			    dfs_create_req_guid(w->body, w->len, g) &&
+			    !memcmp(g, guid, 16))
+				return true;
+		}
+	}
+	return false;
 }
 
 static bool retry_blocked(struct dfs_server *srv, const struct retry *w)

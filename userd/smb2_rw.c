@@ -218,6 +218,8 @@ u32 smb2_write(struct dfs_req *r)
 	o = dfs_open_lookup(r, b + 16);
 	if (!o)
 		return STATUS_FILE_CLOSED;
+	if (r->channel_stale)
+		return STATUS_FILE_NOT_AVAILABLE;
 	if (o->pipe)
 		return dfs_pipe_write(r, o, len ? b + doff - SMB2_HDR_SIZE : b, len);
 	if (o->is_dir)

@@ -27,7 +27,8 @@
 #                    60 for smb2.compound, 200 for smb2.notify, 240 for
 #                    smb2.oplock, whose passing run needs ~110 s, 360
 #                    for smb2.lease, ~190 s with two 35 s break
-#                    timeouts: see SUITE_LIMIT);
+#                    timeouts, 300 for smb2.replay, ~140 s on
+#                    dittofsd and smbd alike: see SUITE_LIMIT);
 #                    TORTURE_TIMEOUT_<suite> (dots and dashes as _) overrides
 #                    it for one suite, e.g. TORTURE_TIMEOUT_smb2_notify=300
 #   TORTURE_OUT      where results and logs go (default $BUILD/torture)
@@ -44,7 +45,7 @@ smb2.compound_find smb2.compound_async smb2.getinfo smb2.setinfo smb2.dir
 smb2.create smb2.lock smb2.rename smb2.sharemode smb2.delete-on-close-perms
 smb2.notify smb2.timestamps smb2.maxfid smb2.openattr smb2.winattr
 smb2.streams smb2.ioctl smb2.session smb2.oplock smb2.lease smb2.durable-open
-smb2.durable-v2-open"
+smb2.durable-v2-open smb2.replay"
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-120}
 TORTURE_OUT=${TORTURE_OUT:-$BUILD_DIR/torture}
 
@@ -92,7 +93,7 @@ mkdir -p "$TORTURE_OUT"
 # unanswered and smbtorture waits until it is killed: a hang costs the whole
 # limit, so these are a few times what a passing server needs.
 declare -A SUITE_LIMIT=([smb2.compound]=60 [smb2.notify]=200 [smb2.oplock]=240
-	[smb2.lease]=360)
+	[smb2.lease]=360 [smb2.replay]=300)
 
 # suite_timeout SUITE: the smbtorture time limit for SUITE, in seconds.
 suite_timeout() {
