@@ -24,61 +24,19 @@ first (io_verdicts). Each client is its own connection (own ClientGuid):
 
 Prints "PASS name" / "FAIL name: why" per check; exit 1 on any failure.
 """
-import argparse
-import json
 import os
 import struct
-import subprocess
 import sys
 
 from impacket import smb3structs as s3
-from impacket.smbconnection import SMBConnection
 
-OPT = None
-FAILED = []
+import write_probe as wp
+from write_probe import asked, check, counters, login, served_fast, write
+
 LEASE_R = 0x1
 LEASE_RH = 0x3
 ACK_REQUIRED = 0x1
 STATUS_SUCCESS = 0
-
-
-def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--user", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--port", type=int, default=445)
-    p.add_argument("--share", default="share")
-    p.add_argument("--share-dir", required=True)
-    p.add_argument("--ctl", required=True)
-    p.add_argument("--conf", required=True)
-    return p.parse_args()
-
-
-def check(name, why):
-    if why:
-        print(f"FAIL {name}: {why}", flush=True)
-        FAILED.append(name)
-    else:
-        print(f"PASS {name}", flush=True)
-
-
-def counters():
-    """dittofs.ko's (pdus_fast, io_verdicts)."""
-    out = subprocess.check_output([OPT.ctl, "-c", OPT.conf, "--json", "stats"])
-    k = json.loads(out)["kernel"]
-    return k["pdus_fast"], k["io_verdicts"]
-
-
-def served_fast(before, after):
-    """None when the module served one WRITE without asking dittofsd."""
-    if after[0] > before[0] and after[1] == before[1]:
-        return None
-    return f"(pdus_fast, io_verdicts) {before} -> {after}"
-
-
-def asked(before, after):
-    """None when dittofsd was asked about the WRITE (IO_VERDICT)."""
-    return None if after[1] > before[1] else f"io_verdicts {before[1]} -> {after[1]}"
 
 
 class LeaseContext:
@@ -95,12 +53,6 @@ class LeaseContext:
         return self.raw
 
 
-def login():
-    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=OPT.port)
-    c.login(OPT.user, OPT.password)
-    return c, c.connectTree(OPT.share)
-
-
 def open_leased(conn, tid, name, access, disposition, key, state):
     return conn.getSMBServer().create(
         tid, name, access, s3.FILE_SHARE_READ | s3.FILE_SHARE_WRITE,
@@ -109,20 +61,10 @@ def open_leased(conn, tid, name, access, disposition, key, state):
         createContexts=[LeaseContext(key, state)])
 
 
-def write(conn, tid, fid, data, off):
-    conn.getSMBServer().write(tid, fid, data, off, len(data))
-
-
 def recv_lease_break(conn, timeout):
     """(flags, key, current, new) of the next LEASE_BREAK on conn, or None."""
-    s = conn.getSMBServer()
-    try:
-        pkt = s3.SMB2Packet(s._NetBIOSSession.recv_packet(timeout).get_trailer())
-    except Exception:  # noqa: BLE001 - impacket raises its own timeout types
-        return None
-    d = pkt["Data"]
-    if (pkt["Command"] != s3.SMB2_OPLOCK_BREAK or pkt["MessageID"] != 2**64 - 1
-            or len(d) < 32 or struct.unpack_from("<H", d)[0] != 44):
+    d = wp.recv_break(conn, timeout)
+    if d is None or len(d) < 32 or struct.unpack_from("<H", d)[0] != 44:
         return None
     flags = struct.unpack_from("<I", d, 4)[0]
     cur, new = struct.unpack_from("<II", d, 24)
@@ -153,7 +95,7 @@ def expect_break(name, got, key, cur, ack):
 
 def lease_case():
     rw = s3.FILE_READ_DATA | s3.FILE_WRITE_DATA | s3.FILE_READ_ATTRIBUTES
-    path = os.path.join(OPT.share_dir, "lease.bin")
+    path = os.path.join(wp.OPT.share_dir, "lease.bin")
     key_a, key_b, key_c = (bytes([n]) * 16 for n in (0xa1, 0xb2, 0xc3))
     b, btid = login()
     a, atid = login()
@@ -200,13 +142,8 @@ def lease_case():
 
 
 def main():
-    global OPT
-    OPT = parse_args()
-    try:
-        lease_case()
-    except Exception as e:  # noqa: BLE001 - report and go on
-        check("lease_case", f"{type(e).__name__}: {e}")
-    return 1 if FAILED else 0
+    wp.parse_args()
+    return wp.run_cases(lease_case)
 
 
 if __name__ == "__main__":

@@ -21,60 +21,18 @@ dittofsd first (io_verdicts):
 
 Prints "PASS name" / "FAIL name: why" per check; exit 1 on any failure.
 """
-import argparse
-import json
 import os
 import struct
-import subprocess
 import sys
 
 from impacket import smb3structs as s3
-from impacket.smbconnection import SMBConnection
 
-OPT = None
-FAILED = []
+import write_probe as wp
+from write_probe import asked, check, counters, login, served_fast, write
+
 BREAK_NONE = 0
 T2020 = 1577836800		# 2020-01-01T00:00:00Z
 FILETIME_1601 = 11644473600
-
-
-def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--user", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--share", default="share")
-    p.add_argument("--share-dir", required=True)
-    p.add_argument("--ctl", required=True)
-    p.add_argument("--conf", required=True)
-    return p.parse_args()
-
-
-def check(name, why):
-    if why:
-        print(f"FAIL {name}: {why}", flush=True)
-        FAILED.append(name)
-    else:
-        print(f"PASS {name}", flush=True)
-
-
-def counters():
-    """dittofs.ko's (pdus_fast, io_verdicts)."""
-    out = subprocess.check_output([OPT.ctl, "-c", OPT.conf, "--json", "stats"])
-    k = json.loads(out)["kernel"]
-    return k["pdus_fast"], k["io_verdicts"]
-
-
-def served_fast(before, after):
-    """None when the module served one WRITE without asking dittofsd."""
-    if after[0] > before[0] and after[1] == before[1]:
-        return None
-    return f"(pdus_fast, io_verdicts) {before} -> {after}"
-
-
-def login():
-    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=445)
-    c.login(OPT.user, OPT.password)
-    return c, c.connectTree(OPT.share)
 
 
 def open_file(conn, tid, name, access, disposition, oplock=0):
@@ -84,20 +42,10 @@ def open_file(conn, tid, name, access, disposition, oplock=0):
         oplockLevel=oplock)
 
 
-def write(conn, tid, fid, data, off):
-    conn.getSMBServer().write(tid, fid, data, off, len(data))
-
-
 def recv_break(conn, timeout):
     """The OplockLevel of the next OPLOCK_BREAK on conn, or None."""
-    s = conn.getSMBServer()
-    try:
-        pkt = s3.SMB2Packet(s._NetBIOSSession.recv_packet(timeout).get_trailer())
-    except Exception:  # noqa: BLE001 - impacket raises its own timeout types
-        return None
-    if pkt["Command"] != s3.SMB2_OPLOCK_BREAK or pkt["MessageID"] != 2**64 - 1:
-        return None
-    return pkt["Data"][2]
+    d = wp.recv_break(conn, timeout)
+    return None if d is None or len(d) < 3 else d[2]
 
 
 def set_write_time(conn, tid, fid, unix):
@@ -109,7 +57,7 @@ def set_write_time(conn, tid, fid, unix):
 def levelii_case():
     rw = (s3.FILE_READ_DATA | s3.FILE_WRITE_DATA | s3.FILE_READ_ATTRIBUTES |
           s3.FILE_WRITE_ATTRIBUTES)
-    path = os.path.join(OPT.share_dir, "coh.bin")
+    path = os.path.join(wp.OPT.share_dir, "coh.bin")
     b, btid = login()
     a, atid = login()
     bfid = open_file(b, btid, "coh.bin", rw, s3.FILE_OVERWRITE_IF)
@@ -125,7 +73,7 @@ def levelii_case():
     write(b, btid, bfid, b"3" * 4096, 8192)
     n2 = counters()
     check("a WRITE while another open holds level II asks dittofsd",
-          None if n2[1] > n1[1] else f"io_verdicts {n1[1]} -> {n2[1]}")
+          asked(n1, n2))
     level = recv_break(a, 10)
     check("a WRITE breaks another open's level II to none",
           None if level == BREAK_NONE else f"break seen: {level}")
@@ -149,7 +97,7 @@ def levelii_case():
 
 
 def delayed_write_time_case():
-    path = os.path.join(OPT.share_dir, "wt.bin")
+    path = os.path.join(wp.OPT.share_dir, "wt.bin")
     with open(path, "wb") as f:
         f.write(b"x" * 4096)
     os.utime(path, (T2020, T2020))
@@ -164,14 +112,8 @@ def delayed_write_time_case():
 
 
 def main():
-    global OPT
-    OPT = parse_args()
-    for case in (levelii_case, delayed_write_time_case):
-        try:
-            case()
-        except Exception as e:  # noqa: BLE001 - report and go on
-            check(case.__name__, f"{type(e).__name__}: {e}")
-    return 1 if FAILED else 0
+    wp.parse_args()
+    return wp.run_cases(levelii_case, delayed_write_time_case)
 
 
 if __name__ == "__main__":
