@@ -47,16 +47,12 @@ import uuid
 
 from impacket import smb3
 from impacket import smb3structs as s3
-from impacket.smbconnection import SMBConnection, SessionError
+from impacket.smbconnection import SMBConnection
+
+from smb_status import (ACCESS, FILE_READ_DATA, FILE_SHARE_READ, SYNCHRONIZE,
+                        status_name, try_status)
 
 DATA = b"durable across a restart: " + bytes(range(32, 96))
-FILE_READ_DATA, FILE_WRITE_DATA = 0x1, 0x2
-SYNCHRONIZE, READ_ATTRS = 0x100000, 0x80
-ACCESS = FILE_READ_DATA | FILE_WRITE_DATA | READ_ATTRS | SYNCHRONIZE
-FILE_SHARE_READ = 0x1
-STATUS = {0: "SUCCESS", 0xC0000034: "OBJECT_NAME_NOT_FOUND",
-          0xC0000043: "SHARING_VIOLATION", 0xC0000022: "ACCESS_DENIED",
-          0xC0000054: "FILE_LOCK_CONFLICT", 0xC0000055: "LOCK_NOT_GRANTED"}
 LOCK_EXCLUSIVE, LOCK_FAIL_IMMEDIATELY = 0x2, 0x10
 LOCKED = 10         # kept.txt's first bytes, locked before the restart
 
@@ -88,10 +84,6 @@ def put(name, text):
     with open(tmp, "w") as f:
         f.write(text + "\n")
     os.rename(tmp, os.path.join(work, name))
-
-
-def status_name(code):
-    return STATUS.get(code, "0x%08x" % code)
 
 
 def context(name, data):
@@ -180,16 +172,6 @@ def lease_of(level, got):
 def create(c, tid, name, ctxs, share_mode=FILE_SHARE_READ, oplock=0x09):
     return c.getSMBServer().create(tid, name, ACCESS, share_mode, 0x40, 3, 0x80,
                                    oplockLevel=oplock, createContexts=ctxs)
-
-
-def try_status(fn):
-    try:
-        fn()
-        return "SUCCESS"
-    except SessionError as e:
-        return status_name(e.getErrorCode())
-    except smb3.SessionError as e:
-        return status_name(e.get_error_code())
 
 
 def wait_for(name, seconds):

@@ -23,36 +23,16 @@ import struct
 import sys
 import time
 
-from impacket import smb3
 from impacket import smb3structs as s3
-from impacket.smbconnection import SMBConnection, SessionError
+from impacket.smbconnection import SMBConnection
+
+from smb_status import ACCESS, FILE_SHARE_READ, FILE_WRITE_DATA, SYNCHRONIZE, try_status
 
 DATA = b"resilient across a lost connection: " + bytes(range(48, 80))
-FILE_READ_DATA, FILE_WRITE_DATA = 0x1, 0x2
-SYNCHRONIZE, READ_ATTRS = 0x100000, 0x80
-ACCESS = FILE_READ_DATA | FILE_WRITE_DATA | READ_ATTRS | SYNCHRONIZE
-FILE_SHARE_READ = 0x1
 FSCTL_LMR_REQUEST_RESILIENCY = 0x001401D4
 SMB2_0_IOCTL_IS_FSCTL = 0x1
-STATUS = {0: "SUCCESS", 0xC0000034: "OBJECT_NAME_NOT_FOUND",
-          0xC0000043: "SHARING_VIOLATION", 0xC000000D: "INVALID_PARAMETER",
-          0xC0000010: "INVALID_DEVICE_REQUEST"}
 
 port, user, pw, share = sys.argv[1:5]
-
-
-def status_name(code):
-    return STATUS.get(code, "0x%08x" % code)
-
-
-def try_status(fn):
-    try:
-        fn()
-        return "SUCCESS"
-    except SessionError as e:
-        return status_name(e.getErrorCode())
-    except smb3.SessionError as e:
-        return status_name(e.get_error_code())
 
 
 def logon():
