@@ -431,7 +431,13 @@ static u32 ace_classes(const struct sd_parsed *sd, const struct sd_ace *a,
 {
 	u32 id, c = 0;
 
-	if (sd_sid_is_world(a->sid, a->sid_len))
+	/*
+	 * Authenticated Users is everyone but guests: the mode cannot tell
+	 * those apart, so the others bits carry it and the DACL check at
+	 * CREATE (sd_dacl_access) keeps guests out.
+	 */
+	if (sd_sid_is_world(a->sid, a->sid_len) ||
+	    sd_sid_is_authenticated_users(a->sid, a->sid_len))
 		return 7;
 	if ((sd_sid_unix(a->sid, a->sid_len, SD_UNIX_USER, &id) && id == uid) ||
 	    sd_sid_equal(a->sid, a->sid_len, sd->owner, sd->owner_len))

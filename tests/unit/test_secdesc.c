@@ -270,6 +270,8 @@ START_TEST(test_dacl_authenticated_users)
 	ck_assert(sd_dacl_access(&sd, &user) & FILE_READ_DATA);
 	ck_assert(!(sd_dacl_access(&sd, &user) & FILE_WRITE_DATA));
 	ck_assert(!(sd_dacl_access(&sd, &guest) & FILE_READ_DATA));
+	/* the mode lets every class read; the DACL keeps guests out */
+	ck_assert_uint_eq(sd_dacl_to_mode(&sd, 1000, 100, 0600), 0444);
 }
 END_TEST
 
