@@ -287,6 +287,8 @@ u32 sd_put_world_sid(u8 *p)
 
 static const u8 auth_unix[6] = { 0, 0, 0, 0, 0, 22 };
 static const u8 auth_world[6] = { 0, 0, 0, 0, 0, 1 };
+static const u8 auth_nt[6] = { 0, 0, 0, 0, 0, 5 };
+#define RID_AUTHENTICATED_USERS 11	/* S-1-5-11 (MS-DTYP 2.4.2.4) */
 
 bool sd_sid_unix(const u8 *sid, u32 len, u32 kind, u32 *id)
 {
@@ -301,6 +303,13 @@ bool sd_sid_is_world(const u8 *sid, u32 len)
 {
 	return sid && len >= 12 && sid[0] == 1 && sid[1] == 1 &&
 	       !memcmp(sid + 2, auth_world, 6) && dfs_get_le32(sid + 8) == 0;
+}
+
+bool sd_sid_is_authenticated_users(const u8 *sid, u32 len)
+{
+	return sid && len >= 12 && sid[0] == 1 && sid[1] == 1 &&
+	       !memcmp(sid + 2, auth_nt, 6) &&
+	       dfs_get_le32(sid + 8) == RID_AUTHENTICATED_USERS;
 }
 
 bool sd_sid_equal(const u8 *a, u32 alen, const u8 *b, u32 blen)
@@ -422,7 +431,13 @@ static u32 ace_classes(const struct sd_parsed *sd, const struct sd_ace *a,
 {
 	u32 id, c = 0;
 
-	if (sd_sid_is_world(a->sid, a->sid_len))
+	/*
+	 * Authenticated Users is everyone but guests: the mode cannot tell
+	 * those apart, so the others bits carry it and the DACL check at
+	 * CREATE (sd_dacl_access) keeps guests out.
+	 */
+	if (sd_sid_is_world(a->sid, a->sid_len) ||
+	    sd_sid_is_authenticated_users(a->sid, a->sid_len))
 		return 7;
 	if ((sd_sid_unix(a->sid, a->sid_len, SD_UNIX_USER, &id) && id == uid) ||
 	    sd_sid_equal(a->sid, a->sid_len, sd->owner, sd->owner_len))
@@ -484,6 +499,8 @@ static bool who_matches(const struct sd_who *who, const struct sd_ace *a)
 
 	if (sd_sid_is_world(a->sid, a->sid_len))
 		return true;
+	if (sd_sid_is_authenticated_users(a->sid, a->sid_len))
+		return who->authenticated;
 	if (sd_sid_unix(a->sid, a->sid_len, SD_UNIX_USER, &id))
 		return id == (u32)who->uid;
 	if (sd_sid_unix(a->sid, a->sid_len, SD_UNIX_GROUP, &id))

@@ -147,6 +147,8 @@ u32 sd_put_world_sid(u8 *p);
 bool sd_sid_unix(const u8 *sid, u32 len, u32 kind, u32 *id);
 /* Is the SID Everyone (S-1-1-0)? */
 bool sd_sid_is_world(const u8 *sid, u32 len);
+/* S-1-5-11, Authenticated Users: every session but guest and anonymous */
+bool sd_sid_is_authenticated_users(const u8 *sid, u32 len);
 /* Byte-wise equality of two SIDs (NULL equals nothing) */
 bool sd_sid_equal(const u8 *a, u32 alen, const u8 *b, u32 blen);
 
@@ -175,13 +177,15 @@ struct sd_who {
 	const gid_t *gids;	/* primary group first */
 	int ngids;
 	bool owner;		/* uid owns the file */
+	bool authenticated;	/* neither guest nor anonymous: S-1-5-11 */
 };
 
 /*
  * The rights a DACL grants who (MS-DTYP 2.5.3.2, without privileges or
- * inheritance): ACEs for S-1-22-1-uid, S-1-22-2-(one of gids) and
- * Everyone count, in order, a denied bit staying denied; generic bits in
- * ACE masks are mapped to file rights. The owner always has READ_CONTROL
+ * inheritance): ACEs for S-1-22-1-uid, S-1-22-2-(one of gids), Everyone
+ * and, for an authenticated who, Authenticated Users count, in order, a
+ * denied bit staying denied; generic bits in ACE masks are mapped to file
+ * rights. The owner always has READ_CONTROL
  * and WRITE_DAC. A NULL DACL grants everything (FILE_ALL_ACCESS).
  */
 u32 sd_dacl_access(const struct sd_parsed *sd, const struct sd_who *who);

@@ -310,6 +310,7 @@ u32 secdesc_access_limit(int fd, const struct vfs_stat *st,
 	if (n && !sd_parse(buf, n, &sd)) {
 		who.uid = s->uid;
 		who.owner = s->uid == st->uid;
+		who.authenticated = !s->guest && !s->anonymous;
 		gids[who.ngids++] = s->gid;
 		for (i = 0; i < s->ngroups && i < 64; i++)
 			gids[who.ngids++] = s->groups[i];

@@ -177,6 +177,25 @@ static void channel_free(struct dfs_channel *ch)
 	free(ch);
 }
 
+/*
+ * A session has at most this many channels, its own connection included:
+ * every channel holds a key and keeps a connection busy, so one client must
+ * not bind without bound. Windows and smbd stop at 32 too, answering the
+ * binding that would exceed it with STATUS_INSUFFICIENT_RESOURCES.
+ */
+#define MAX_SESSION_CHANNELS 32
+
+static unsigned live_channels(const struct dfs_session *s)
+{
+	const struct dfs_channel *ch;
+	unsigned n = 1;		/* the owner's connection */
+
+	for (ch = s->channels; ch; ch = ch->sess_next)
+		if (!ch->dead)
+			n++;
+	return n;
+}
+
 static struct dfs_channel *channel_new(struct dfs_conn *c, struct dfs_session *s)
 {
 	struct dfs_channel *ch;
@@ -439,6 +458,8 @@ u32 dfs_channel_bind(struct dfs_req *r)
 	st = bind_checks(r, s);
 	if (st)
 		return st;
+	if (!ch && live_channels(s) >= MAX_SESSION_CHANNELS)
+		return STATUS_INSUFFICIENT_RESOURCES;
 	if (!ch)
 		ch = channel_new(r->conn, s);
 	if (!ch)

@@ -58,7 +58,8 @@
 /* Rights checked against the maximal access at open time */
 #define CHECKED_RIGHTS (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | \
 			FILE_EXECUTE | FILE_READ_EA | FILE_WRITE_EA | \
-			FILE_WRITE_ATTRIBUTES | WRITE_DAC | WRITE_OWNER)
+			FILE_WRITE_ATTRIBUTES | FILE_DELETE_CHILD | WRITE_DAC | \
+			WRITE_OWNER)
 
 /* CreateOptions a server must refuse or does not support */
 #define CR_OPTS_INVALID 0xFF000000u

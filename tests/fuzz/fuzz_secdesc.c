@@ -13,7 +13,7 @@
 static void walk(const struct sd_parsed *sd)
 {
 	gid_t gids[2] = { 100, 0 };
-	struct sd_who who = { 1000, gids, 2, true };
+	struct sd_who who = { 1000, gids, 2, true, true };
 	struct sd_ace a;
 	u32 off = 0, idx = 0;
 

@@ -45,7 +45,10 @@ smb2.compound_find smb2.compound_async smb2.getinfo smb2.setinfo smb2.dir
 smb2.create smb2.lock smb2.rename smb2.sharemode smb2.delete-on-close-perms
 smb2.notify smb2.timestamps smb2.maxfid smb2.openattr smb2.winattr
 smb2.streams smb2.ioctl smb2.session smb2.oplock smb2.lease smb2.durable-open
-smb2.durable-v2-open smb2.replay"
+smb2.durable-v2-open smb2.replay smb2.acls smb2.fileid smb2.sdread
+smb2.secleak smb2.maximum_allowed smb2.dosmode smb2.charset smb2.tcon
+smb2.session-id smb2.check-sharemode smb2.durable-v2-delay
+smb2.multichannel"
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-120}
 TORTURE_OUT=${TORTURE_OUT:-$BUILD_DIR/torture}
 

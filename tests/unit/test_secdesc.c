@@ -239,13 +239,49 @@ START_TEST(test_dacl_to_mode)
 }
 END_TEST
 
+/* One ACE: Authenticated Users (S-1-5-11) may read. */
+static u32 authenticated_read_sd(u8 *b)
+{
+	static const u8 sid[12] = { 1, 1, 0, 0, 0, 0, 0, 5, 11, 0, 0, 0 };
+
+	memset(b, 0, 48);
+	b[0] = 1;				/* revision */
+	dfs_put_le16(b + 2, 0x8004);		/* self-relative, DACL present */
+	dfs_put_le32(b + 16, 20);		/* the DACL's offset */
+	b[20] = 2;				/* ACL revision */
+	dfs_put_le16(b + 22, 28);		/* ACL size */
+	dfs_put_le16(b + 24, 1);		/* one ACE */
+	b[28] = 0;				/* ACCESS_ALLOWED */
+	dfs_put_le16(b + 30, 20);		/* ACE size */
+	dfs_put_le32(b + 32, GENERIC_READ);	/* mapped to the file rights */
+	memcpy(b + 36, sid, sizeof(sid));
+	return 48;
+}
+
+START_TEST(test_dacl_authenticated_users)
+{
+	u8 b[64];
+	struct sd_parsed sd;
+	gid_t g100[] = { 100 };
+	struct sd_who user = { 2000, g100, 1, false, true };
+	struct sd_who guest = { 2000, g100, 1, false, false };
+
+	ck_assert_uint_eq(sd_parse(b, authenticated_read_sd(b), &sd), STATUS_SUCCESS);
+	ck_assert(sd_dacl_access(&sd, &user) & FILE_READ_DATA);
+	ck_assert(!(sd_dacl_access(&sd, &user) & FILE_WRITE_DATA));
+	ck_assert(!(sd_dacl_access(&sd, &guest) & FILE_READ_DATA));
+	/* the mode lets every class read; the DACL keeps guests out */
+	ck_assert_uint_eq(sd_dacl_to_mode(&sd, 1000, 100, 0600), 0444);
+}
+END_TEST
+
 START_TEST(test_dacl_access)
 {
 	u8 b[512];
 	struct sd_parsed sd;
 	gid_t g100[] = { 100 }, g5[] = { 5 };
-	struct sd_who owner = { 1000, g5, 1, true };
-	struct sd_who member = { 2000, g100, 1, false };
+	struct sd_who owner = { 1000, g5, 1, true, true };
+	struct sd_who member = { 2000, g100, 1, false, true };
 	u32 len;
 
 	/* mode 0640: the group reads, others nothing */
@@ -343,6 +379,7 @@ static Suite *secdesc_suite(void)
 	tcase_add_loop_test(tc, test_mode_roundtrip, 0, 2);
 	tcase_add_test(tc, test_dacl_to_mode);
 	tcase_add_test(tc, test_dacl_access);
+	tcase_add_test(tc, test_dacl_authenticated_users);
 	tcase_add_test(tc, test_store);
 	suite_add_tcase(s, tc);
 	return s;

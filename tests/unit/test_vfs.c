@@ -202,6 +202,20 @@ START_TEST(test_wildcards)
 }
 END_TEST
 
+/* Names equal as Windows compares them: by each code point's uppercase. */
+START_TEST(test_name_fold)
+{
+	ck_assert(vfs_name_eq_fold("ReadMe.TXT", "readme.txt"));
+	ck_assert(vfs_name_eq_fold("\xC3\x84rger", "\xC3\xA4RGER"));	/* Ä ä */
+	ck_assert(vfs_name_eq_fold("\xEF\xBD\x81", "\xEF\xBC\xA1"));	/* U+FF41 U+FF21 */
+	ck_assert(vfs_name_eq_fold("\xCF\x83", "\xCE\xA3"));	/* σ Σ */
+	ck_assert(!vfs_name_eq_fold("a", "\xEF\xBD\x81"));	/* a, fullwidth a */
+	/* dotless i uppercases to 'I', but ASCII only folds within ASCII */
+	ck_assert(!vfs_name_eq_fold("i", "\xC4\xB1"));
+	ck_assert(!vfs_name_eq_fold("I", "\xC4\xB1"));
+}
+END_TEST
+
 /* --- errno map ---------------------------------------------------------- */
 
 START_TEST(test_errno_map)
@@ -970,6 +984,7 @@ static Suite *vfs_suite(void)
 	TCase *rq = tcase_create("requests");
 
 	tcase_add_test(tc, test_names_valid);
+	tcase_add_test(tc, test_name_fold);
 	tcase_add_test(tc, test_names_invalid);
 	tcase_add_test(tc, test_names_utf16);
 	tcase_add_test(tc, test_names_too_long);

@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #include "common/smb2_proto.h"
 #include "userd/log.h"
@@ -373,10 +376,9 @@ const char *vfs_basename(const char *path)
 /* --- wildcards ------------------------------------------------------- */
 
 /* Simple case folding: ASCII, Latin-1, Greek and Cyrillic capitals. */
-static u32 fold(u32 c)
+/* The fallback where the C library has no C.UTF-8: the common alphabets. */
+static u32 fold_table(u32 c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c + 32;
 	if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
 	    (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
 	    (c >= 0x410 && c <= 0x42F))
@@ -386,6 +388,39 @@ static u32 fold(u32 c)
 	if (c >= 0x100 && c <= 0x17F && !(c & 1))
 		return c + 1;
 	return c;
+}
+
+static locale_t utf8_locale;
+
+static void utf8_locale_load(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/*
+ * Names are equal when Windows finds them equal: it compares the simple
+ * uppercase mapping of every code point (NTFS's upcase table), so U+FF41
+ * and U+FF21 (fullwidth a and A) are one name, like 'a' and 'A'. ASCII
+ * folds to lowercase by hand, the rest through the C library's Unicode
+ * tables (C.UTF-8). A mapping that would leave non-ASCII for ASCII (U+0131
+ * dotless i, U+017F long s, to 'I' and 'S') is not taken: the ASCII letters
+ * fold among themselves only, and 'i' must not equal U+0131. A BMP code
+ * point stays in the BMP (stream names fold UTF-16 units).
+ */
+static u32 fold(u32 c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	wint_t u;
+
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	pthread_once(&once, utf8_locale_load);
+	if (!utf8_locale)
+		return fold_table(c);
+	u = towupper_l((wint_t)c, utf8_locale);
+	if (u < 0x80 || (c <= 0xFFFF && u > 0xFFFF))
+		return c;
+	return (u32)u;
 }
 
 u32 vfs_fold_char(u32 c)
