@@ -23,7 +23,9 @@
 #   KERNEL_TORTURE_LIMIT   seconds smbtorture may take per suite (default 240;
 #                          at least 480 for smb2.lease, whose two 35 s break
 #                          timeouts and waits for breaks that must not come
-#                          take 221-242 s in the guest)
+#                          take 221-242 s in the guest; at least 360 for
+#                          smb2.oplock, whose break timeouts take 110 s on
+#                          the host and 125 s in the guest)
 #   KERNEL_TORTURE_FS_MIB  size of the ext4 image the shares live on (512)
 set -u
 
@@ -33,9 +35,10 @@ DITTOFSCTL=$BUILD_DIR/dittofsctl
 KO=${DITTOFS_KO:-$REPO/kmod/dittofs.ko}
 CONFORMANCE=$REPO/tests/integration/test_conformance.sh
 SUITES=${KERNEL_TORTURE_SUITES:-smb2.connect smb2.read smb2.rw smb2.credits smb2.compound
-smb2.lock smb2.getinfo smb2.ioctl smb2.durable-open smb2.durable-v2-open smb2.lease}
+smb2.lock smb2.getinfo smb2.ioctl smb2.durable-open smb2.durable-v2-open smb2.lease
+smb2.oplock smb2.timestamps smb2.streams}
 LIMIT=${KERNEL_TORTURE_LIMIT:-240}
-declare -A SUITE_MIN_LIMIT=([smb2.lease]=480)
+declare -A SUITE_MIN_LIMIT=([smb2.lease]=480 [smb2.oplock]=360)
 
 T=/tmp/ktorture
 FS=$T/fs
