@@ -7,6 +7,7 @@
  * frame, a session that lost its key or went away meanwhile, and a frame
  * from a CCM session or a small one take the paths they took before.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,82 +147,90 @@ static int run_frame(struct fake_ctl *f, u8 *fr, u32 flen)
 	return ret;
 }
 
+/* A connection and one ECHO of len bytes, sent encrypted in one frame. */
+struct sent {
+	struct fake_ctl *f;
+	u8 *pdu, *fr;
+	u32 len, flen;
+};
+
+static struct sent sent_new(int alg, u32 len)
+{
+	struct sent t = { .f = fake_new(alg), .pdu = make_pdu(len), .len = len,
+			  .flen = SMB2_TRANSFORM_HDR_SIZE + len };
+
+	t.fr = make_frame(t.f, t.pdu, len);
+	return t;
+}
+
+static void sent_free(struct sent *t)
+{
+	free(t->pdu);
+	free(t->fr);
+	fake_free(t->f);
+}
+
+/* The rest arrives: the connection is dropped for `why`, nothing handed on. */
+static void expect_dropped(struct sent *t, const char *why)
+{
+	ck_assert_int_eq(run_frame(t->f, t->fr, t->flen), -EPROTO);
+	ck_assert_str_eq(t->f->why, why);
+	ck_assert_uint_eq(t->f->pdus, 0);
+	ck_assert(!dfs_dp_frame_partial_active(&t->f->dp));
+}
+
 START_TEST(test_partial_delivers)
 {
-	struct fake_ctl *f = fake_new(DFS_AEAD_AES128_GCM);
-	const u32 flen = SMB2_TRANSFORM_HDR_SIZE + BIG_PDU;
-	u8 *pdu = make_pdu(BIG_PDU), *fr = make_frame(f, pdu, BIG_PDU);
+	struct sent t = sent_new(DFS_AEAD_AES128_GCM, BIG_PDU);
 
-	arrive(f, fr, flen, flen - 1000);
-	ck_assert(dfs_dp_frame_partial_active(&f->dp));
+	arrive(t.f, t.fr, t.flen, t.flen - 1000);
+	ck_assert(dfs_dp_frame_partial_active(&t.f->dp));
 	/* mostly decrypted already, but nothing handed on yet */
-	ck_assert_uint_eq(f->pdus, 0);
-	ck_assert_int_eq(run_frame(f, fr, flen), 0);
-	ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-	ck_assert_uint_eq(f->pdus, 1);
-	ck_assert_uint_eq(f->seen_len, BIG_PDU);
-	ck_assert(memcmp(f->seen, pdu, BIG_PDU) == 0);
-	free(pdu);
-	free(fr);
-	fake_free(f);
+	ck_assert_uint_eq(t.f->pdus, 0);
+	ck_assert_int_eq(run_frame(t.f, t.fr, t.flen), 0);
+	ck_assert(!dfs_dp_frame_partial_active(&t.f->dp));
+	ck_assert_uint_eq(t.f->pdus, 1);
+	ck_assert_uint_eq(t.f->seen_len, BIG_PDU);
+	ck_assert(memcmp(t.f->seen, t.pdu, BIG_PDU) == 0);
+	sent_free(&t);
 }
 END_TEST
 
 START_TEST(test_partial_tampered)
 {
-	struct fake_ctl *f = fake_new(DFS_AEAD_AES128_GCM);
-	const u32 flen = SMB2_TRANSFORM_HDR_SIZE + BIG_PDU;
-	u8 *pdu = make_pdu(BIG_PDU), *fr = make_frame(f, pdu, BIG_PDU);
+	struct sent t = sent_new(DFS_AEAD_AES128_GCM, BIG_PDU);
 
-	arrive(f, fr, flen, flen / 2);
-	fr[flen - 1] ^= 0x40;	/* in the part still to come */
-	ck_assert_int_eq(run_frame(f, fr, flen), -EPROTO);
-	ck_assert_str_eq(f->why, "encrypted message failed authentication");
-	ck_assert_uint_eq(f->pdus, 0);
-	ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-	free(pdu);
-	free(fr);
-	fake_free(f);
+	arrive(t.f, t.fr, t.flen, t.flen / 2);
+	t.fr[t.flen - 1] ^= 0x40;	/* in the part still to come */
+	expect_dropped(&t, "encrypted message failed authentication");
+	sent_free(&t);
 }
 END_TEST
 
 /* The session's key object replaced meanwhile: the frame is not finished with the old one. */
 START_TEST(test_partial_key_changed)
 {
-	struct fake_ctl *f = fake_new(DFS_AEAD_AES128_GCM);
-	const u32 flen = SMB2_TRANSFORM_HDR_SIZE + BIG_PDU;
-	u8 *pdu = make_pdu(BIG_PDU), *fr = make_frame(f, pdu, BIG_PDU);
-	void *old = f->s.dec.key;
+	struct sent t = sent_new(DFS_AEAD_AES128_GCM, BIG_PDU);
+	void *old = t.f->s.dec.key;
 	u8 key[16];
 
-	arrive(f, fr, flen, flen / 2);
+	arrive(t.f, t.fr, t.flen, t.flen / 2);
 	memset(key, 0x5a, sizeof(key));
-	f->s.dec.key = ops->aead_key_new(DFS_AEAD_AES128_GCM, key, sizeof(key));
+	t.f->s.dec.key = ops->aead_key_new(DFS_AEAD_AES128_GCM, key, sizeof(key));
 	ops->aead_key_free(old);
-	ck_assert_int_eq(run_frame(f, fr, flen), -EPROTO);
-	ck_assert_str_eq(f->why, "session key changed while the frame arrived");
-	ck_assert_uint_eq(f->pdus, 0);
-	ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-	free(pdu);
-	free(fr);
-	fake_free(f);
+	expect_dropped(&t, "session key changed while the frame arrived");
+	sent_free(&t);
 }
 END_TEST
 
 START_TEST(test_partial_session_gone)
 {
-	struct fake_ctl *f = fake_new(DFS_AEAD_AES128_GCM);
-	const u32 flen = SMB2_TRANSFORM_HDR_SIZE + BIG_PDU;
-	u8 *pdu = make_pdu(BIG_PDU), *fr = make_frame(f, pdu, BIG_PDU);
+	struct sent t = sent_new(DFS_AEAD_AES128_GCM, BIG_PDU);
 
-	arrive(f, fr, flen, flen / 2);
-	f->session_gone = true;
-	ck_assert_int_eq(run_frame(f, fr, flen), -EPROTO);
-	ck_assert_str_eq(f->why, "transform header for a session without keys");
-	ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-	free(pdu);
-	free(fr);
-	fake_free(f);
+	arrive(t.f, t.fr, t.flen, t.flen / 2);
+	t.f->session_gone = true;
+	expect_dropped(&t, "transform header for a session without keys");
+	sent_free(&t);
 }
 END_TEST
 
@@ -235,18 +244,14 @@ START_TEST(test_partial_not_used)
 	u32 i;
 
 	for (i = 0; i < DFS_ARRAY_SIZE(cases); i++) {
-		struct fake_ctl *f = fake_new(cases[i].alg);
-		const u32 len = cases[i].len, flen = SMB2_TRANSFORM_HDR_SIZE + len;
-		u8 *pdu = make_pdu(len), *fr = make_frame(f, pdu, len);
+		struct sent t = sent_new(cases[i].alg, cases[i].len);
 
-		arrive(f, fr, flen, flen / 2);
-		ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-		ck_assert_int_eq(run_frame(f, fr, flen), 0);
-		ck_assert_uint_eq(f->pdus, 1);
-		ck_assert(memcmp(f->seen, pdu, len) == 0);
-		free(pdu);
-		free(fr);
-		fake_free(f);
+		arrive(t.f, t.fr, t.flen, t.flen / 2);
+		ck_assert(!dfs_dp_frame_partial_active(&t.f->dp));
+		ck_assert_int_eq(run_frame(t.f, t.fr, t.flen), 0);
+		ck_assert_uint_eq(t.f->pdus, 1);
+		ck_assert(memcmp(t.f->seen, t.pdu, t.len) == 0);
+		sent_free(&t);
 	}
 }
 END_TEST
@@ -254,17 +259,13 @@ END_TEST
 /* A connection that goes away mid-frame frees the state (ASan's leak check). */
 START_TEST(test_partial_abandoned)
 {
-	struct fake_ctl *f = fake_new(DFS_AEAD_AES128_GCM);
-	const u32 flen = SMB2_TRANSFORM_HDR_SIZE + BIG_PDU;
-	u8 *pdu = make_pdu(BIG_PDU), *fr = make_frame(f, pdu, BIG_PDU);
+	struct sent t = sent_new(DFS_AEAD_AES128_GCM, BIG_PDU);
 
-	arrive(f, fr, flen, flen / 3);
-	ck_assert(dfs_dp_frame_partial_active(&f->dp));
-	dfs_dp_conn_release(&f->dp);
-	ck_assert(!dfs_dp_frame_partial_active(&f->dp));
-	free(pdu);
-	free(fr);
-	fake_free(f);
+	arrive(t.f, t.fr, t.flen, t.flen / 3);
+	ck_assert(dfs_dp_frame_partial_active(&t.f->dp));
+	dfs_dp_conn_release(&t.f->dp);
+	ck_assert(!dfs_dp_frame_partial_active(&t.f->dp));
+	sent_free(&t);
 }
 END_TEST
 
