@@ -31,7 +31,8 @@ import sys
 from impacket import smb3structs as s3
 
 import write_probe as wp
-from write_probe import asked, check, counters, login, served_fast, write
+from write_probe import (asked, check, check_on_disk, check_write, login,
+                         served_fast, write)
 
 LEASE_R = 0x1
 LEASE_RH = 0x3
@@ -102,41 +103,28 @@ def lease_case():
     c, ctid = login()
     bfid = open_leased(b, btid, "lease.bin", rw, s3.FILE_OVERWRITE_IF, key_b, LEASE_R)
     write(b, btid, bfid, b"1" * 4096, 0)
-    n0 = counters()
-    write(b, btid, bfid, b"2" * 4096, 4096)
-    check("a WRITE under the writer's own R lease is served by dittofs.ko",
-          served_fast(n0, counters()))
+    check_write("a WRITE under the writer's own R lease is served by dittofs.ko",
+                served_fast, b, btid, bfid, b"2" * 4096, 4096)
 
     afid = open_leased(a, atid, "lease.bin", s3.FILE_READ_DATA, s3.FILE_OPEN,
                        key_a, LEASE_RH)
-    n1 = counters()
-    write(b, btid, bfid, b"3" * 4096, 8192)
-    check("a WRITE while another key holds an RH lease asks dittofsd",
-          asked(n1, counters()))
+    check_write("a WRITE while another key holds an RH lease asks dittofsd",
+                asked, b, btid, bfid, b"3" * 4096, 8192)
     expect_break("the WRITE breaks the other key's RH lease to none (ack wanted)",
                  recv_lease_break(a, 10), key_a, LEASE_RH, True)
-    with open(path, "rb") as f:
-        data = f.read()
-    check("the WRITE that broke the lease is on disk",
-          None if data[8192:12288] == b"3" * 4096 else "data differs")
-    n2 = counters()
-    write(b, btid, bfid, b"4" * 4096, 12288)
-    check("with that break sent, WRITEs are served by dittofs.ko again",
-          served_fast(n2, counters()))
+    check_on_disk("the WRITE that broke the lease is on disk", path, 8192, b"3" * 4096)
+    check_write("with that break sent, WRITEs are served by dittofs.ko again",
+                served_fast, b, btid, bfid, b"4" * 4096, 12288)
     check("the break to none is acknowledged", ack_lease_break(a, atid, key_a, 0))
 
     cfid = open_leased(c, ctid, "lease.bin", s3.FILE_READ_DATA, s3.FILE_OPEN,
                        key_c, LEASE_R)
-    n3 = counters()
-    write(b, btid, bfid, b"5" * 4096, 16384)
-    check("a WRITE while another key holds an R lease asks dittofsd",
-          asked(n3, counters()))
+    check_write("a WRITE while another key holds an R lease asks dittofsd",
+                asked, b, btid, bfid, b"5" * 4096, 16384)
     expect_break("the WRITE breaks the other key's R lease to none (no ack)",
                  recv_lease_break(c, 10), key_c, LEASE_R, False)
-    n4 = counters()
-    write(b, btid, bfid, b"6" * 4096, 20480)
-    check("with no other key's read lease left, WRITEs are fast again",
-          served_fast(n4, counters()))
+    check_write("with no other key's read lease left, WRITEs are fast again",
+                served_fast, b, btid, bfid, b"6" * 4096, 20480)
     for conn, tid, fid in ((a, atid, afid), (b, btid, bfid), (c, ctid, cfid)):
         conn.getSMBServer().close(tid, fid)
 

@@ -28,7 +28,8 @@ import sys
 from impacket import smb3structs as s3
 
 import write_probe as wp
-from write_probe import asked, check, counters, login, served_fast, write
+from write_probe import (asked, check, check_on_disk, check_write, login,
+                         served_fast, write)
 
 BREAK_NONE = 0
 T2020 = 1577836800		# 2020-01-01T00:00:00Z
@@ -62,30 +63,20 @@ def levelii_case():
     a, atid = login()
     bfid = open_file(b, btid, "coh.bin", rw, s3.FILE_OVERWRITE_IF)
     write(b, btid, bfid, b"1" * 4096, 0)
-    n0 = counters()
-    write(b, btid, bfid, b"2" * 4096, 4096)
-    check("a WRITE with no level II held is served by dittofs.ko",
-          served_fast(n0, counters()))
+    check_write("a WRITE with no level II held is served by dittofs.ko",
+                served_fast, b, btid, bfid, b"2" * 4096, 4096)
 
     afid = open_file(a, atid, "coh.bin", s3.FILE_READ_DATA, s3.FILE_OPEN,
                      s3.SMB2_OPLOCK_LEVEL_II)
-    n1 = counters()
-    write(b, btid, bfid, b"3" * 4096, 8192)
-    n2 = counters()
-    check("a WRITE while another open holds level II asks dittofsd",
-          asked(n1, n2))
+    check_write("a WRITE while another open holds level II asks dittofsd",
+                asked, b, btid, bfid, b"3" * 4096, 8192)
     level = recv_break(a, 10)
     check("a WRITE breaks another open's level II to none",
           None if level == BREAK_NONE else f"break seen: {level}")
-    with open(path, "rb") as f:
-        data = f.read()
-    check("the WRITE that broke level II is on disk",
-          None if data[8192:12288] == b"3" * 4096 else "data differs")
+    check_on_disk("the WRITE that broke level II is on disk", path, 8192, b"3" * 4096)
 
-    n3 = counters()
-    write(b, btid, bfid, b"4" * 4096, 12288)
-    check("with level II gone, WRITEs are served by dittofs.ko again",
-          served_fast(n3, counters()))
+    check_write("with level II gone, WRITEs are served by dittofs.ko again",
+                served_fast, b, btid, bfid, b"4" * 4096, 12288)
 
     set_write_time(b, btid, bfid, T2020)
     write(b, btid, bfid, b"5" * 4096, 16384)

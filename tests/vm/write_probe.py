@@ -79,6 +79,22 @@ def write(conn, tid, fid, data, off):
     conn.getSMBServer().write(tid, fid, data, off, len(data))
 
 
+def check_write(name, verdict, conn, tid, fid, data, off):
+    """WRITE data at off; check name by verdict (served_fast or asked) of
+    the module's counters before and after it."""
+    before = counters()
+    write(conn, tid, fid, data, off)
+    check(name, verdict(before, counters()))
+
+
+def check_on_disk(name, path, off, data):
+    """check name: the file at path holds data at off."""
+    with open(path, "rb") as f:
+        f.seek(off)
+        got = f.read(len(data))
+    check(name, None if got == data else "data differs")
+
+
 def recv_break(conn, timeout):
     """The body of the next unsolicited OPLOCK_BREAK on conn (an oplock or a
     lease break notification), or None when none came in time."""
